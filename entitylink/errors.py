@@ -1,0 +1,34 @@
+"""The one exception tree of entitylink; only the CLI catches it.
+
+::
+
+    EntityLinkError(Exception)
+    ├── VocabularyError(ValueError)        bad vocabulary input; the message names file and line
+    ├── IndexFormatError                   missing, truncated or mismatched index directory
+    ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked
+    └── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
+
+Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
+"""
+
+from __future__ import annotations
+
+
+class EntityLinkError(Exception):
+    """Base class of every error entitylink raises on purpose."""
+
+
+class VocabularyError(EntityLinkError, ValueError):
+    """A vocabulary file or table cannot be read: bad field, empty name or ID, bad bytes."""
+
+
+class IndexFormatError(EntityLinkError):
+    """An index directory is missing files, truncated, or does not match its manifest or encoder."""
+
+
+class IndexExistsError(EntityLinkError, FileExistsError):
+    """The output index directory exists and ``overwrite`` was not given."""
+
+
+class ModelLoadError(EntityLinkError):
+    """An encoder checkpoint could not be loaded."""

@@ -1,0 +1,131 @@
+"""The linker: encode mentions, search the index, collapse names into concepts.
+
+>>> linker = Linker.from_dir("indexes/sample")                          # doctest: +SKIP
+>>> linker.link(["heart attack"], k=3)[0][0]                             # doctest: +SKIP
+Candidate(concept_id='C0027051', name='Myocardial infarction', matched_name='heart attack', ...)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .encoders import Encoder
+from .errors import IndexFormatError
+from .index import ConceptIndex
+from .records import Candidate
+from .store import NameRow
+
+logger = logging.getLogger(__name__)
+
+OVERFETCH = 4  # names fetched per wanted concept, first round
+MAX_FETCH = 65_536  # names fetched per mention at most
+
+
+class Linker:
+    """Link mentions to the concepts of one index directory."""
+
+    def __init__(self, encoder: Encoder, index: ConceptIndex) -> None:
+        expected = index.manifest.encoder
+        if encoder.dim != expected["dim"]:
+            raise IndexFormatError(
+                f"{index.path}: built with {expected['model']} (dimension {expected['dim']}), "
+                f"but the encoder {encoder.model_name} has dimension {encoder.dim}"
+            )
+        differs = {k: v for k, v in encoder.config().items() if expected.get(k, v) != v}
+        if differs:
+            logger.warning("encoder settings %s differ from the index's %s", differs, expected)
+        self.encoder, self.index = encoder, index
+
+    @classmethod
+    def from_dir(
+        cls,
+        path: str | Path,
+        *,
+        device: str | None = None,
+        mmap: bool = False,
+        search_params: Mapping[str, int] | None = None,
+    ) -> Linker:
+        """Load an index directory and the encoder its manifest names."""
+        index = ConceptIndex.load(path, mmap=mmap, search_params=search_params)
+        return cls(Encoder.from_config(index.manifest.encoder, device=device), index)
+
+    def link(
+        self,
+        mentions: Sequence[str],
+        k: int = 10,
+        *,
+        threshold: float | None = None,
+        types: Collection[str] | None = None,
+        batch_size: int = 128,
+    ) -> list[list[Candidate]]:
+        """The ``k`` best concepts for each mention, best first.
+
+        Parameters
+        ----------
+        k
+            Distinct concepts wanted per mention; names of one concept count once (best score).
+        threshold
+            Drop candidates scoring below it; a mention with none left is NIL (empty list).
+        types
+            Keep only concepts with at least one of these semantic types.
+
+        Empty or blank mentions get an empty list; mentions longer than the encoder's
+        ``max_length`` are truncated.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        results: list[list[Candidate]] = [[] for _ in mentions]
+        todo = [i for i, mention in enumerate(mentions) if mention.strip()]
+        if not todo:
+            return results
+        queries = self.encoder.encode([mentions[i] for i in todo], batch_size=batch_size)
+        wanted = frozenset(types) if types is not None else None
+        fetch, total = k * OVERFETCH, len(self.index.vectors)
+        while todo:
+            fetch = min(fetch, total, MAX_FETCH)
+            scores, rows = self.index.vectors.search(queries, fetch)
+            names = self.index.store.lookup(rows[rows >= 0].tolist())
+            retry = []
+            for position, i in enumerate(todo):
+                found = _collapse(scores[position], rows[position], names, threshold, wanted)
+                exhausted = fetch >= min(total, MAX_FETCH) or (
+                    threshold is not None and scores[position][-1] < threshold
+                )
+                if len(found) >= k or exhausted:
+                    results[i] = found[:k]
+                else:
+                    retry.append(position)
+            todo = [todo[p] for p in retry]
+            queries = queries[retry]
+            fetch *= OVERFETCH
+        return results
+
+
+def _collapse(
+    scores: NDArray[np.float32],
+    rows: NDArray[np.int64],
+    names: dict[int, NameRow],
+    threshold: float | None,
+    types: frozenset[str] | None,
+) -> list[Candidate]:
+    """Hits (best first) -> one candidate per concept, keeping its best-scoring name."""
+    best: dict[str, Candidate] = {}
+    for score, row in zip(scores.tolist(), rows.tolist(), strict=True):
+        if row < 0 or (threshold is not None and score < threshold):
+            continue
+        name = names[row]
+        if name.concept_id in best or (types is not None and types.isdisjoint(name.types)):
+            continue
+        best[name.concept_id] = Candidate(
+            concept_id=name.concept_id,
+            name=name.canonical_name,
+            matched_name=name.name,
+            score=score,
+            types=name.types,
+        )
+    return list(best.values())

