@@ -23,19 +23,19 @@ from .records import Candidate, Concept
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [
-    "DEFAULT_MODEL",
-    "FORMATS",
-    "SAPBERT",
     "Candidate",
     "Concept",
     "ConceptIndex",
+    "DEFAULT_MODEL",
     "Encoder",
     "EntityLinkError",
+    "FORMATS",
     "IndexExistsError",
     "IndexFormatError",
     "IndexManifest",
     "Linker",
     "ModelLoadError",
+    "SAPBERT",
     "VocabularyError",
     "__version__",
     "build_index",

@@ -47,8 +47,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="entitylink",
         description="Link biomedical mentions to vocabulary concepts.",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=0, help="debug log output")
+    common.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    search = argparse.ArgumentParser(add_help=False)
+    search.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    search.add_argument(
+        "--search-param",
+        action="append",
+        type=_key_value,
+        metavar="KEY=N",
+        help="FAISS search parameter (efSearch, nprobe...), stored at build, overridden at link",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
 
@@ -60,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         "directory that replaces --out only when complete.",
         epilog=EPILOG_BUILD,
         formatter_class=formatter,
+        parents=[common, search],
     )
     build.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
     build.add_argument("--out", required=True, type=Path, help="index directory to write")
@@ -89,20 +100,11 @@ def _parser() -> argparse.ArgumentParser:
         help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ...",
     )
     build.add_argument(
-        "--search-param",
-        action="append",
-        type=_key_value,
-        default=None,
-        metavar="KEY=N",
-        help="FAISS search parameter stored in the index, e.g. efSearch=128, nprobe=32",
-    )
-    build.add_argument(
         "--batch-size",
         type=int,
         default=128,
         help="names per encoder batch (default: 128)",
     )
-    build.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     build.add_argument(
         "--overwrite", action="store_true", help="replace an existing index directory"
     )
@@ -112,36 +114,15 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="stop at the first bad line (default); --no-strict skips bad lines and counts them",
     )
-    umls = build.add_argument_group("UMLS RRF options")
-    umls.add_argument(
-        "--language",
-        action="append",
-        dest="languages",
-        metavar="LAT",
-        help="languages to keep (default: ENG); repeatable",
-    )
-    umls.add_argument(
-        "--sab",
-        action="append",
-        dest="sabs",
-        metavar="SAB",
-        help="source vocabularies to keep (default: all); repeatable",
-    )
-    umls.add_argument(
-        "--exclude-sab",
-        action="append",
-        dest="exclude_sabs",
-        metavar="SAB",
-        help="source vocabularies to drop; repeatable",
-    )
-    umls.add_argument(
-        "--suppress",
-        action="append",
-        metavar="FLAG",
-        help="SUPPRESS flags to keep (default: N); repeatable",
-    )
-    obo = build.add_argument_group("OBO options")
-    obo.add_argument(
+    umls = build.add_argument_group("UMLS RRF options (each repeatable)")
+    for flag, dest, metavar, text in (
+        ("--language", "languages", "LAT", "languages to keep (default: ENG)"),
+        ("--sab", "sabs", "SAB", "source vocabularies to keep (default: all)"),
+        ("--exclude-sab", "exclude_sabs", "SAB", "source vocabularies to drop"),
+        ("--suppress", "suppress", "FLAG", "SUPPRESS flags to keep (default: N)"),
+    ):
+        umls.add_argument(flag, action="append", dest=dest, metavar=metavar, help=text)
+    build.add_argument_group("OBO options").add_argument(
         "--synonym-scope",
         action="append",
         dest="synonym_scopes",
@@ -155,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Link mentions given as arguments, in a file (one per line) or on stdin.",
         epilog=EPILOG_LINK,
         formatter_class=formatter,
+        parents=[common, search],
     )
     link.add_argument("mentions", nargs="*", help="mentions to link")
     link.add_argument("--index", required=True, type=Path, help="index directory")
@@ -179,15 +161,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TYPE",
         help="keep concepts of these semantic types only; repeatable",
     )
-    link.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
-    link.add_argument(
-        "--search-param",
-        action="append",
-        type=_key_value,
-        default=None,
-        metavar="KEY=N",
-        help="override a stored FAISS search parameter",
-    )
 
     info = commands.add_parser(
         "info",
@@ -195,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the manifest of an index directory after checking it.",
         epilog="example:\n  entitylink info indexes/sample",
         formatter_class=formatter,
+        parents=[common],
     )
     info.add_argument("index", type=Path, help="index directory")
     return parser
@@ -307,12 +281,12 @@ def _info(args: argparse.Namespace) -> None:
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("faiss", "transformers", "urllib3", "httpx", "huggingface_hub"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    """Log entitylink's messages to stderr; other libraries keep their own settings."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.set_name("entitylink-cli")
+    logger.handlers = [h for h in logger.handlers if h.get_name() != "entitylink-cli"] + [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

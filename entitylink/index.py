@@ -7,6 +7,7 @@
       vectors.faiss     FAISS index; row i is names.row i
       concepts.sqlite   concepts and names tables
 
+>>> from entitylink import Encoder, read_vocabulary
 >>> concepts = read_vocabulary("data_samples/MRCONSO.RRF")
 >>> index = build_index(concepts, Encoder(), "indexes/sample")  # doctest: +SKIP
 >>> index = ConceptIndex.load("indexes/sample")  # doctest: +SKIP

@@ -112,8 +112,8 @@ class ConceptStore:
         """``(concepts, names)``; names is one more than the largest row (rows are dense)."""
         with self.engine.connect() as connection:
             concepts = connection.execute(sa.select(sa.func.count()).select_from(concepts_table))
-            last_row = connection.execute(sa.select(sa.func.max(names_table.c.row)))
-            return int(concepts.scalar_one()), int((last_row.scalar_one() or -1) + 1)
+            last = connection.execute(sa.select(sa.func.max(names_table.c.row))).scalar_one()
+            return int(concepts.scalar_one()), 0 if last is None else int(last) + 1
 
     def names(self, start: int, stop: int) -> list[str]:
         """The names of rows ``start`` to ``stop - 1``, in row order."""

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from entitylink import ConceptIndex
+from entitylink.cli import main
+
+from .conftest import SAMPLES
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_link_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "idx"
+    code, _, err = run(capsys, "build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out))
+    assert code == 0, err
+    assert "built" in err and "20 concepts" in err
+    code, stdout, _ = run(
+        capsys, "link", "--index", str(out), "asthma", "-k", "2", "--format", "jsonl"
+    )
+    assert code == 0
+    (line,) = stdout.splitlines()
+    record = json.loads(line)
+    assert record["mention"] == "asthma" and len(record["candidates"]) == 2
+    assert record["candidates"][0]["name"] == "asthma"
+    assert set(record["candidates"][0]) == {"concept_id", "name", "matched_name", "score", "types"}
+    code, stdout, _ = run(capsys, "info", str(out))
+    assert code == 0 and json.loads(stdout)["counts"]["concepts"] == 20
+
+
+def test_link_table_from_file_and_stdin(
+    sample_index: ConceptIndex,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mentions = tmp_path / "m.txt"
+    mentions.write_text("heart attack\n\nSunitinib\n")
+    code, stdout, _ = run(
+        capsys, "link", "--index", str(sample_index.path), "--input", str(mentions)
+    )
+    assert code == 0
+    assert "1. C0027051\t1.0000\tmyocardial infarction  [via 'heart attack']" in stdout
+    assert "(no candidate)" in stdout  # the blank line
+    monkeypatch.setattr(sys, "stdin", io.StringIO("asthma\n"))
+    code, stdout, _ = run(capsys, "link", "--index", str(sample_index.path), "--format", "jsonl")
+    assert code == 0 and json.loads(stdout)["candidates"][0]["name"] == "asthma"
+
+
+def test_link_output_file(
+    sample_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out.jsonl"
+    argv = ["link", "--index", str(sample_index.path), "fever", "--output", str(target)]
+    code, stdout, _ = run(capsys, *argv, "--format", "jsonl")
+    assert code == 0 and stdout == ""
+    assert json.loads(target.read_text())["mention"] == "fever"
+    assert not target.with_name("out.jsonl.partial").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["info", "/no/such/index"], "error: /no/such/index: not an index directory"),
+        (["build-index", "/no/such.tsv", "--out", "x"], "error: /no/such.tsv: no such file"),
+        (
+            ["build-index", str(SAMPLES / "vocab.tsv"), "--out", "x", "--model", "/no/model"],
+            "error: encoder model directory '/no/model' does not exist",
+        ),
+        (
+            ["build-index", str(SAMPLES / "vocab.tsv"), "--out", "x", "--sab", "MSH"],
+            "error: format 'tsv' takes no option sabs",
+        ),
+    ],
+)
+def test_user_errors_exit_1_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert err.startswith(message)
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_existing_index_needs_overwrite(
+    sample_index: ConceptIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(sample_index.path)]
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and "exists; pass overwrite=True (--overwrite)" in err
+
+
+def test_bad_vocabulary_line_names_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vocab = tmp_path / "v.tsv"
+    vocab.write_text("concept_id\tname\nC1\tasthma\nC2\t\n")
+    code, _, err = run(capsys, "build-index", str(vocab), "--out", str(tmp_path / "i"))
+    assert code == 1 and f"{vocab}:3: empty concept_id or name" in err
+    code, _, err = run(
+        capsys, "build-index", str(vocab), "--out", str(tmp_path / "i"), "--no-strict", "-q"
+    )
+    assert code == 0 and "skipped 1 bad line" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["link"], ["link", "--index", "x", "-k", "0", "a"], ["frobnicate"], ["build-index"]],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["build-index", "link", "info"])
+def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    assert f"entitylink {command}" in capsys.readouterr().out
+
+
+def test_python_dash_m_and_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entitylink", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "build-index" in result.stdout

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from entitylink import (
+    Concept,
+    ConceptIndex,
+    Encoder,
+    IndexExistsError,
+    IndexFormatError,
+    VocabularyError,
+    build_index,
+    read_vocabulary,
+)
+from entitylink.index import CONCEPTS, MANIFEST, VECTORS
+
+from .conftest import SAMPLES
+
+FEW = [
+    Concept("C1", "Myocardial infarction", ("heart attack",)),
+    Concept("C2", "Asthma", ("bronchial asthma",), ("T047",)),
+]
+
+
+def copy_of(index: ConceptIndex, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(index.path, target)
+    return target
+
+
+def edit_manifest(path: Path, **changes: object) -> None:
+    data = json.loads((path / MANIFEST).read_text())
+    data.update(changes)
+    (path / MANIFEST).write_text(json.dumps(data))
+
+
+def test_manifest_records_the_build(tiny_index: ConceptIndex, tiny_encoder: Encoder) -> None:
+    manifest = tiny_index.manifest
+    assert manifest.format_version == 1
+    assert manifest.encoder == tiny_encoder.config()
+    assert manifest.index == {"spec": "Flat", "metric": "inner_product", "search_params": {}}
+    assert manifest.counts == {"concepts": 300, "names": 1658}
+    assert len(manifest.vocabulary["sha256"]) == 64
+    assert set(manifest.versions) >= {"entitylink", "torch", "transformers", "faiss-cpu"}
+    assert manifest.created_at.endswith("+00:00")
+    assert sorted(p.name for p in tiny_index.path.iterdir()) == [CONCEPTS, MANIFEST, VECTORS]
+
+
+def test_round_trip_vectors_match_a_fresh_encoding(
+    tiny_index: ConceptIndex, tiny_encoder: Encoder
+) -> None:
+    loaded = ConceptIndex.load(tiny_index.path)
+    names = loaded.store.names(0, 5)
+    stored = np.stack([loaded.vectors.index.reconstruct(i) for i in range(5)])
+    np.testing.assert_allclose(stored, tiny_encoder.encode(names), atol=1e-5)
+    assert loaded.store.get("C0027051") is not None
+
+
+def test_same_vocabulary_same_sha256(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    first = build_index(FEW, tiny_encoder, tmp_path / "a", progress=False)
+    second = build_index(list(FEW), tiny_encoder, tmp_path / "b", progress=False)
+    third = build_index(FEW[:1], tiny_encoder, tmp_path / "c", progress=False)
+    assert first.manifest.vocabulary["sha256"] == second.manifest.vocabulary["sha256"]
+    assert first.manifest.vocabulary["sha256"] != third.manifest.vocabulary["sha256"]
+
+
+def test_existing_directory_needs_overwrite(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    out = tmp_path / "idx"
+    build_index(FEW, tiny_encoder, out, progress=False)
+    with pytest.raises(IndexExistsError, match="--overwrite"):
+        build_index(FEW[:1], tiny_encoder, out, progress=False)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 2
+    build_index(FEW[:1], tiny_encoder, out, overwrite=True, progress=False)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]  # no temporary left behind
+
+
+def test_approximate_spec_stores_search_params(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    index = build_index(
+        read_vocabulary(SAMPLES / "MRCONSO.RRF"),
+        tiny_encoder,
+        tmp_path / "h",
+        spec="HNSW16",
+        progress=False,
+    )
+    assert index.manifest.index["search_params"] == {"efSearch": 128}
+    override = ConceptIndex.load(index.path, search_params={"efSearch": 16})
+    assert override.vectors.search_params == {"efSearch": 16}
+
+
+def test_bad_spec_fails_before_reading(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    def never() -> Iterator[Concept]:
+        raise AssertionError("the vocabulary was read")
+        yield
+
+    with pytest.raises(ValueError, match="invalid FAISS factory string"):
+        build_index(never(), tiny_encoder, tmp_path / "x", spec="Nope", progress=False)
+
+
+def test_duplicate_and_empty_vocabularies_are_refused(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    with pytest.raises(VocabularyError, match="'C1' occurs more than once"):
+        build_index([*FEW, FEW[0]], tiny_encoder, tmp_path / "d", progress=False)
+    with pytest.raises(VocabularyError, match="no concepts"):
+        build_index([], tiny_encoder, tmp_path / "e", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_build_leaves_nothing(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    def interrupted() -> Iterator[Concept]:
+        yield from FEW
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(interrupted(), tiny_encoder, tmp_path / "idx", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+KILLED_BUILD = """
+import sys, time
+from entitylink import Concept, Encoder, build_index
+def slow():
+    for i in range(10_000):
+        time.sleep(0.01)
+        yield Concept(f"C{i}", f"name {i}")
+build_index(slow(), Encoder(sys.argv[1], device="cpu"), sys.argv[2], progress=False)
+"""
+
+
+def test_killed_build_leaves_no_loadable_index(tmp_path: Path, tiny_model_dir: Path) -> None:
+    out = tmp_path / "idx"
+    process = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(tiny_model_dir), str(out)])
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".idx.building-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not out.exists()
+    (leftover,) = tmp_path.glob(".idx.building-*")
+    with pytest.raises(IndexFormatError, match="not an index directory"):
+        ConceptIndex.load(leftover)
+
+
+def test_truncated_files_are_refused(tiny_index: ConceptIndex, tmp_path: Path) -> None:
+    for name in (VECTORS, CONCEPTS):
+        path = copy_of(tiny_index, tmp_path / name)
+        size = (path / name).stat().st_size
+        with (path / name).open("r+b") as handle:
+            handle.truncate(size // 2)
+        with pytest.raises(IndexFormatError, match="truncated or altered"):
+            ConceptIndex.load(path)
+
+
+def test_missing_file_is_refused(tiny_index: ConceptIndex, tmp_path: Path) -> None:
+    path = copy_of(tiny_index, tmp_path)
+    (path / VECTORS).unlink()
+    with pytest.raises(IndexFormatError, match="missing"):
+        ConceptIndex.load(path)
+
+
+def test_mismatched_manifest_is_refused(tiny_index: ConceptIndex, tmp_path: Path) -> None:
+    path = copy_of(tiny_index, tmp_path)
+    edit_manifest(path, counts={"concepts": 300, "names": 9999})
+    with pytest.raises(IndexFormatError, match="1658 vectors, 1658 names and 300 concepts"):
+        ConceptIndex.load(path)
+    edit_manifest(path, counts={"concepts": 300, "names": 1658}, format_version=99)
+    with pytest.raises(IndexFormatError, match="index format 99"):
+        ConceptIndex.load(path)
+    (path / MANIFEST).write_text("{not json")
+    with pytest.raises(IndexFormatError, match="unreadable manifest"):
+        ConceptIndex.load(path)
+
+
+def test_dimension_mismatch_with_the_manifest(tiny_index: ConceptIndex, tmp_path: Path) -> None:
+    path = copy_of(tiny_index, tmp_path)
+    data = json.loads((path / MANIFEST).read_text())
+    edit_manifest(path, encoder={**data["encoder"], "dim": 768})
+    with pytest.raises(IndexFormatError, match="dimension 32"):
+        ConceptIndex.load(path)
+
+
+def test_not_an_index_directory(tmp_path: Path) -> None:
+    with pytest.raises(IndexFormatError, match="not an index directory"):
+        ConceptIndex.load(tmp_path)

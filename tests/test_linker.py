@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+
+from entitylink import ConceptIndex, Encoder, IndexFormatError, Linker
+
+
+@pytest.fixture(scope="module")
+def linker(sample_index: ConceptIndex, minilm: Encoder) -> Linker:
+    return Linker(minilm, sample_index)
+
+
+def test_exact_synonym_links_to_its_concept(linker: Linker) -> None:
+    mentions = ["heart attack", "high blood pressure", "NIDDM", "Paracetamol", "5-FU"]
+    expected = ["C0027051", "C0020538", "C0011860", "XMSHD000082", "XMSHD005472"]
+    results = linker.link(mentions, k=5)
+    assert [r[0].concept_id for r in results] == expected
+    for mention, result in zip(mentions, results, strict=True):
+        assert result[0].matched_name.lower() == mention.lower()
+        assert result[0].score == pytest.approx(1.0, abs=1e-4)
+
+
+def test_candidate_carries_canonical_name_and_types(linker: Linker) -> None:
+    best = linker.link(["heart attack"], k=1)[0][0]
+    assert (best.name, best.matched_name, best.types) == (
+        "myocardial infarction",
+        "heart attack",
+        ("T047",),
+    )
+
+
+def test_k_distinct_concepts_best_first(linker: Linker) -> None:
+    (result,) = linker.link(["diabetes"], k=10)
+    ids = [c.concept_id for c in result]
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert [c.score for c in result] == sorted((c.score for c in result), reverse=True)
+
+
+def test_aliases_collapse_to_the_best_name(linker: Linker) -> None:
+    # type 2 diabetes has many names close to this mention; it must appear once.
+    (result,) = linker.link(["type 2 diabetes mellitus"], k=5)
+    assert [c.concept_id for c in result].count("C0011860") == 1
+
+
+def test_empty_input_does_not_touch_the_model(sample_index: ConceptIndex) -> None:
+    class Untouchable:
+        dim = 384
+
+        def config(self) -> dict[str, object]:
+            return dict(sample_index.manifest.encoder)
+
+        def encode(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("the model was called")
+
+    linker = Linker(Untouchable(), sample_index)  # type: ignore[arg-type]
+    assert linker.link([]) == []
+    assert linker.link(["", "   "]) == [[], []]
+
+
+def test_blank_mentions_get_empty_results_in_place(linker: Linker) -> None:
+    results = linker.link(["", "asthma", "  \t"], k=3)
+    assert results[0] == [] and results[2] == []
+    assert results[1][0].name == "asthma"
+
+
+def test_long_mention_is_truncated_not_refused(linker: Linker) -> None:
+    (result,) = linker.link(["asthma " + "with many further words " * 20], k=3)
+    assert len(result) == 3
+
+
+def test_threshold_gives_nil(linker: Linker) -> None:
+    assert linker.link(["zebra crossing at the station"], k=5, threshold=0.99) == [[]]
+    loose = linker.link(["asthma"], k=5, threshold=0.99)[0]
+    assert [c.name for c in loose] == ["asthma"]
+
+
+def test_semantic_type_filter_keeps_fetching(linker: Linker) -> None:
+    (chemicals,) = linker.link(["heart attack"], k=5, types={"T121"})
+    assert len(chemicals) == 5
+    assert all("T121" in c.types for c in chemicals)
+    assert linker.link(["heart attack"], k=5, types={"T999"}) == [[]]
+
+
+def test_bad_k(linker: Linker) -> None:
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        linker.link(["asthma"], k=0)
+
+
+def test_from_dir_rebuilds_the_encoder(sample_index: ConceptIndex) -> None:
+    linker = Linker.from_dir(sample_index.path, device="cpu")
+    assert linker.encoder.config() == sample_index.manifest.encoder
+    assert linker.link(["Sunitinib"], k=1)[0][0].name == "Sunitinib"
+
+
+def test_encoder_of_another_dimension_is_refused(
+    sample_index: ConceptIndex, tiny_encoder: Encoder
+) -> None:
+    with pytest.raises(IndexFormatError, match="dimension 384"):
+        Linker(tiny_encoder, sample_index)
