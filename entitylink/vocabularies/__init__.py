@@ -80,7 +80,7 @@ def detect_format(path: str | Path) -> str:
         return "biosyn"
     if _MESH_ID.match(first):
         return "mesh"
-    if re.search(r"\bconcept_id\b|\bname\b", first):
+    if re.search(r"\b(concept_id|cui|id|name|canonical_name)\b", first):
         return "tsv"
     raise VocabularyError(
         f"{path}: cannot tell the vocabulary format from its name or first line {first[:60]!r}; "
@@ -90,6 +90,7 @@ def detect_format(path: str | Path) -> str:
 
 def read_vocabulary(
     source: str | Path | pd.DataFrame,
+    /,
     format: str | None = None,
     *,
     strict: bool = True,

@@ -48,7 +48,7 @@ class Problems:
 def open_binary(path: Path) -> Iterable[bytes]:
     """Open a file for reading bytes, transparently un-gzipping ``*.gz``."""
     try:
-        return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+        return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
     except OSError as exc:
         raise VocabularyError(f"{path}: cannot open: {exc.strerror or exc}") from exc
 
@@ -61,9 +61,21 @@ def read_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
     with open_binary(path) as handle:  # type: ignore[attr-defined]
         for number, raw in enumerate(handle, start=1):
             try:
-                yield number, raw.decode("utf-8").rstrip("\r\n")
+                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 problems(path, number, f"undecodable bytes (not UTF-8): {exc.reason}")
+
+
+def read_text(path: Path, problems: Problems) -> str | None:
+    """A whole (small) file as text; bad bytes are reported with their line number."""
+    with open_binary(path) as handle:  # type: ignore[attr-defined]
+        data: bytes = handle.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems(path, line, f"undecodable bytes (not UTF-8): {exc.reason}")
+        return None
 
 
 def make_concept(

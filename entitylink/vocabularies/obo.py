@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Concept
-from ._base import Problems, make_concept, read_lines
+from ._base import Problems, make_concept, read_lines, read_text
 
 logger = logging.getLogger("entitylink.vocabularies")
 
@@ -133,11 +133,13 @@ def read_obo_json(
     all their synonyms are kept. Their MONDO IDs lack the prefix, which is restored from
     ``namespace`` (``0000001`` -> ``MONDO:0000001``).
     """
+    text = read_text(path, problems)
+    if text is None:
+        return
     try:
-        with path.open("rb") as handle:
-            data = json.load(handle)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems(path, getattr(exc, "lineno", 1), f"not valid JSON: {exc}")
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems(path, exc.lineno, f"not valid JSON: {exc.msg}")
         return
     scopes = {scope.upper() for scope in synonym_scopes}
     terms = _graph_terms(data, scopes) if isinstance(data, dict) else data
@@ -154,13 +156,14 @@ def read_obo_json(
         if not concept_id or not name:
             problems(path, f"term {number}", "missing 'id' or 'name'")
             continue
-        namespace = term.get("namespace", "")
-        if ":" not in concept_id and namespace:
-            concept_id = f"{namespace.upper()}:{concept_id}"
+        prefix = f"{term['namespace'].upper()}:" if term.get("namespace") else ""
+        concept_id, *alt_ids = (
+            i if ":" in i else prefix + i for i in [concept_id, *term.get("alt_ids", [])]
+        )
         yield make_concept(
             concept_id,
             [name, *term.get("synonyms", [])],
             definition=term.get("definition"),
             source=source or concept_id.partition(":")[0],
-            alt_ids=term.get("alt_ids", []),
+            alt_ids=alt_ids,
         )

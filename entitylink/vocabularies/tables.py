@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..records import Concept
-from ._base import Problems, make_concept, read_lines, split_list
+from ._base import Problems, make_concept, read_lines, read_text, split_list
 
 ALIASES = {
     "canonical_name": "name",
@@ -30,11 +30,17 @@ ALIASES = {
 LIST_COLUMNS = ("synonyms", "types", "alt_ids")
 
 
+def _text(value: Any) -> str:
+    """A cell as text; missing cells (None, NaN, pd.NA) are empty."""
+    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else str(value).strip()
+
+
 def _as_list(value: Any) -> list[str]:
-    if value is None or value == "" or (isinstance(value, float) and value != value):
-        return []
+    """A list cell: a ``|``-joined string, a list or array, or missing."""
     if isinstance(value, str):
         return split_list(value)
+    if pd.api.types.is_scalar(value):
+        return [text] if (text := _text(value)) else []
     return [str(v).strip() for v in value if str(v).strip()]
 
 
@@ -55,10 +61,7 @@ def _concepts(
                 f"missing column(s) {', '.join(missing)}; found {sorted(raw)}",
             )
             continue
-        concept_id, name = (
-            str(row["concept_id"] or "").strip(),
-            str(row["name"] or "").strip(),
-        )
+        concept_id, name = _text(row["concept_id"]), _text(row["name"])
         if not concept_id or not name:
             problems(path, line, "empty concept_id or name")
             continue
@@ -66,8 +69,8 @@ def _concepts(
         entry["names"] += [name, *_as_list(row.get("synonyms"))]
         entry["types"] += _as_list(row.get("types"))
         entry["alt_ids"] += _as_list(row.get("alt_ids"))
-        entry.setdefault("definition", str(row.get("definition") or "").strip())
-        entry.setdefault("source", str(row.get("source") or "").strip())
+        entry.setdefault("definition", _text(row.get("definition")))
+        entry.setdefault("source", _text(row.get("source")))
     for concept_id, entry in merged.items():
         yield make_concept(concept_id, entry.pop("names"), **entry)
 
@@ -102,24 +105,27 @@ def read_table(
 
 
 def read_jsonl(path: Path, problems: Problems) -> Iterator[Concept]:
-    """One JSON object per line; a file holding one JSON list (scispacy's fixtures) works too."""
+    """One JSON object per line; a ``.json`` file holding one list (scispacy's KBs) works too."""
+
+    def items() -> Iterator[tuple[int | str, Any]]:
+        if Path(path.name.lower().removesuffix(".gz")).suffix == ".json":
+            text = read_text(path, problems)
+            data = _loads(text, path, 1, problems) if text is not None else None
+            if data is not None and not isinstance(data, list):
+                problems(path, 1, "expected a JSON list of objects")
+            elif data is not None:
+                yield from ((f"item {i}", item) for i, item in enumerate(data))
+            return
+        for number, text in read_lines(path, problems):
+            if text.strip() and (record := _loads(text, path, number, problems)) is not None:
+                yield number, record
 
     def rows() -> Iterator[tuple[int | str, dict[str, Any]]]:
-        text_lines = read_lines(path, problems)
-        for number, text in text_lines:
-            if text.strip().startswith("["):  # a JSON list, not JSONL
-                rest = "\n".join([text, *(t for _, t in text_lines)])
-                yield from (
-                    (f"item {i}", r)
-                    for i, r in enumerate(_loads(rest, path, number, problems) or [])
-                )
-                return
-            if text.strip():
-                record = _loads(text, path, number, problems)
-                if isinstance(record, dict):
-                    yield number, record
-                elif record is not None:
-                    problems(path, number, "expected a JSON object")
+        for where, item in items():
+            if isinstance(item, dict):
+                yield where, item
+            else:
+                problems(path, where, f"expected a JSON object, found {type(item).__name__}")
 
     yield from _concepts(rows(), path, problems)
 

@@ -62,15 +62,19 @@ class _SortedRows:
         return found
 
 
-def _preference(row: list[str]) -> tuple[bool, bool, bool]:
-    """Rank of a row as the concept's preferred name: TS=P, STT=PF, ISPREF=Y."""
-    return row[TS] == "P", row[STT] == "PF", row[ISPREF] == "Y"
+def _preference(row: list[str], language: str) -> tuple[bool, bool, bool, bool]:
+    """Rank of a row as the concept's preferred name: language, then TS=P, STT=PF, ISPREF=Y."""
+    return row[LAT] == language, row[TS] == "P", row[STT] == "PF", row[ISPREF] == "Y"
 
 
 def _concept(
-    cui: str, rows: list[list[str]], types: _SortedRows | None, defs: _SortedRows | None
+    cui: str,
+    rows: list[list[str]],
+    types: _SortedRows | None,
+    defs: _SortedRows | None,
+    language: str,
 ) -> Concept:
-    best = max(range(len(rows)), key=lambda i: (_preference(rows[i]), -i))
+    best = max(range(len(rows)), key=lambda i: (_preference(rows[i], language), -i))
     names = [rows[best][STR]] + [row[STR] for i, row in enumerate(rows) if i != best]
     definition = None
     if defs is not None:
@@ -115,11 +119,14 @@ def read_umls(
     conso = meta / "MRCONSO.RRF" if path.is_dir() else path
     mrsty = mrsty or (meta / "MRSTY.RRF" if (meta / "MRSTY.RRF").exists() else None)
     mrdef = mrdef or (meta / "MRDEF.RRF" if (meta / "MRDEF.RRF").exists() else None)
+    language = next(iter(languages), "ENG") if languages else "ENG"  # its names come first
     types = _SortedRows(Path(mrsty), problems, 2) if mrsty else None
     defs = _SortedRows(Path(mrdef), problems, 7) if mrdef else None
 
     current, rows = "", list[list[str]]()
     for number, line in read_lines(conso, problems):
+        if not line.strip():
+            continue
         row = _fields(line)
         if len(row) < MRCONSO_FIELDS:
             problems(conso, number, f"expected {MRCONSO_FIELDS} '|' fields, found {len(row)}")
@@ -132,7 +139,7 @@ def read_umls(
                 problems(conso, number, f"not sorted by CUI ({row[CUI]} after {current})")
                 continue
             if rows:
-                yield _concept(current, rows, types, defs)
+                yield _concept(current, rows, types, defs, language)
             current, rows = row[CUI], []
         if (
             (languages is None or row[LAT] in languages)
@@ -142,4 +149,4 @@ def read_umls(
         ):
             rows.append(row)
     if rows:
-        yield _concept(current, rows, types, defs)
+        yield _concept(current, rows, types, defs, language)
