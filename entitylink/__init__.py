@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .benchmarks import Benchmark, load_benchmark
 from .encoders import DEFAULT_MODEL, SAPBERT, Encoder
 from .errors import (
+    BenchmarkFormatError,
     EntityLinkError,
     IndexExistsError,
     IndexFormatError,
@@ -19,10 +21,12 @@ from .errors import (
 )
 from .index import ConceptIndex, IndexManifest, build_index
 from .linker import Linker
-from .records import Candidate, Concept
+from .records import Candidate, Concept, Mention
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [
+    "Benchmark",
+    "BenchmarkFormatError",
     "Candidate",
     "Concept",
     "ConceptIndex",
@@ -34,11 +38,13 @@ __all__ = [
     "IndexFormatError",
     "IndexManifest",
     "Linker",
+    "Mention",
     "ModelLoadError",
     "SAPBERT",
     "VocabularyError",
     "__version__",
     "build_index",
     "detect_format",
+    "load_benchmark",
     "read_vocabulary",
 ]

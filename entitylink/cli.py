@@ -1,4 +1,4 @@
-"""Command-line interface: ``entitylink build-index | link | info``.
+"""Command-line interface: ``entitylink build-index | link | info | evaluate | report``.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
 """
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
 from .errors import EntityLinkError
 
 logger = logging.getLogger("entitylink")
@@ -162,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep concepts of these semantic types only; repeatable",
     )
 
+    add_evaluation_commands(commands, formatter, common, search)
     info = commands.add_parser(
         "info",
         help="print an index's manifest and counts",
@@ -302,6 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _build(args)
         elif args.command == "link":
             _link(args, parser)
+        elif args.command == "evaluate":
+            run_evaluate(args)
+        elif args.command == "report":
+            run_report(args)
         else:
             _info(args)
     except (EntityLinkError, ValueError, OSError) as exc:

@@ -6,7 +6,8 @@
     ├── VocabularyError(ValueError)        bad vocabulary input; the message names file and line
     ├── IndexFormatError                   missing, truncated or mismatched index directory
     ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked
-    └── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
+    ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
+    └── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
 
 Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
 """
@@ -32,3 +33,7 @@ class IndexExistsError(EntityLinkError, FileExistsError):
 
 class ModelLoadError(EntityLinkError):
     """An encoder checkpoint could not be loaded."""
+
+
+class BenchmarkFormatError(EntityLinkError, ValueError):
+    """A benchmark file cannot be read or found."""

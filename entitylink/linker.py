@@ -8,7 +8,7 @@ Candidate(concept_id='C0027051', name='Myocardial infarction', matched_name='hea
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,10 @@ class Linker:
         index = ConceptIndex.load(path, mmap=mmap, search_params=search_params)
         return cls(Encoder.from_config(index.manifest.encoder, device=device), index)
 
+    def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Other IDs of these concepts (MEDIC's OMIM numbers, OBO alt_ids), by concept."""
+        return self.index.store.alt_ids(concept_ids)
+
     def link(
         self,
         mentions: Sequence[str],
@@ -61,6 +65,7 @@ class Linker:
         *,
         threshold: float | None = None,
         types: Collection[str] | None = None,
+        collapse: bool = True,
         batch_size: int = 128,
     ) -> list[list[Candidate]]:
         """The ``k`` best concepts for each mention, best first.
@@ -73,6 +78,9 @@ class Linker:
             Drop candidates scoring below it; a mention with none left is NIL (empty list).
         types
             Keep only concepts with at least one of these semantic types.
+        collapse
+            One candidate per concept (default); ``False`` ranks names, as the SapBERT and
+            BioSyn evaluation scripts do, so a concept may come back once per name.
 
         Empty or blank mentions get an empty list; mentions longer than the encoder's
         ``max_length`` are truncated.
@@ -92,7 +100,9 @@ class Linker:
             names = self.index.store.lookup(rows[rows >= 0].tolist())
             retry = []
             for position, i in enumerate(todo):
-                found = _collapse(scores[position], rows[position], names, threshold, wanted)
+                found = _candidates(
+                    scores[position], rows[position], names, threshold, wanted, collapse
+                )
                 exhausted = fetch >= min(total, MAX_FETCH) or (
                     threshold is not None and scores[position][-1] < threshold
                 )
@@ -106,22 +116,24 @@ class Linker:
         return results
 
 
-def _collapse(
+def _candidates(
     scores: NDArray[np.float32],
     rows: NDArray[np.int64],
     names: dict[int, NameRow],
     threshold: float | None,
     types: frozenset[str] | None,
+    collapse: bool,
 ) -> list[Candidate]:
-    """Hits (best first) -> one candidate per concept, keeping its best-scoring name."""
-    best: dict[str, Candidate] = {}
+    """Hits (best first) -> candidates; collapsed, one per concept with its best-scoring name."""
+    best: dict[str | int, Candidate] = {}
     for score, row in zip(scores.tolist(), rows.tolist(), strict=True):
         if row < 0 or (threshold is not None and score < threshold):
             continue
         name = names[row]
-        if name.concept_id in best or (types is not None and types.isdisjoint(name.types)):
+        key = name.concept_id if collapse else row
+        if key in best or (types is not None and types.isdisjoint(name.types)):
             continue
-        best[name.concept_id] = Candidate(
+        best[key] = Candidate(
             concept_id=name.concept_id,
             name=name.canonical_name,
             matched_name=name.name,

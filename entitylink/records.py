@@ -45,3 +45,21 @@ class Candidate:
     matched_name: str
     score: float
     types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A gold-annotated mention of a benchmark.
+
+    ``gold`` holds the normalised gold IDs in their order (several for a composite mention such as
+    "breast and ovarian cancer"); ``components`` the component mentions when the corpus gives them
+    (BC5CDR's 7th column); ``doc_id`` names the document whose text resolves abbreviations.
+    """
+
+    text: str
+    gold: tuple[str, ...]
+    doc_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    type: str | None = None
+    components: tuple[str, ...] = ()

@@ -143,6 +143,16 @@ class ConceptStore:
                     found[r[0]] = NameRow(r[0], r[1], r[2], r[3], _split(r[4]))
         return found
 
+    def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The ``alt_ids`` of these concepts (those without any are left out)."""
+        wanted, found = sorted(set(concept_ids)), {}
+        query = sa.select(concepts_table.c.id, concepts_table.c.alt_ids)
+        with self.engine.connect() as connection:
+            for i in range(0, len(wanted), _IN_CHUNK):
+                chunk = query.where(concepts_table.c.id.in_(wanted[i : i + _IN_CHUNK]))
+                found.update({r[0]: _split(r[1]) for r in connection.execute(chunk) if r[1]})
+        return found
+
     def get(self, concept_id: str) -> Concept | None:
         """The concept with this ID, all its names included, or ``None``."""
         with self.engine.connect() as connection:

@@ -136,3 +136,42 @@ def test_python_dash_m_and_console_script() -> None:
         [sys.executable, "-m", "entitylink", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "build-index" in result.stdout
+
+
+def test_evaluate_end_to_end_on_the_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, errors = tmp_path / "r" / "sample", tmp_path / "misses.jsonl"
+    common = [
+        "--benchmark",
+        str(SAMPLES / "benchmark.pubtator"),
+        "--vocab",
+        str(SAMPLES / "MRCONSO.RRF"),
+    ]
+    argv = ["evaluate", *common, "--out", str(out), "--errors", str(errors)]
+    code, _, err = run(capsys, *argv, "--cache-dir", str(tmp_path / "cache"))
+    assert code == 0, err
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert report["system"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert report["counts"]["queries"] == 21 and report["metrics"]["acc@1"] >= 0.8
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert (
+        "| sapbert | sentence-transformers/all-MiniLM-L6-v2 |" in out.with_suffix(".md").read_text()
+    )
+    misses = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert len(misses) == report["counts"]["queries"] - report["counts"]["hits@1"]
+    # the cached dictionary index is reused
+    code, _, err = run(capsys, *argv, "--cache-dir", str(tmp_path / "cache"))
+    assert code == 0 and "reusing the dictionary index" in err
+    baseline = tmp_path / "exact"
+    code, _, _ = run(capsys, "evaluate", *common, "--baseline", "exact", "--out", str(baseline))
+    assert code == 0
+    code, stdout, _ = run(
+        capsys,
+        "report",
+        str(out.with_suffix(".json")),
+        str(baseline.with_suffix(".json")),
+        "--plot",
+        str(tmp_path / "both.png"),
+    )
+    assert code == 0 and "exact match" in stdout and (tmp_path / "both.png").exists()

@@ -1,0 +1,166 @@
+"""The ``evaluate`` and ``report`` commands of the CLI (see :mod:`entitylink.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("entitylink")
+
+EPILOG_EVALUATE = """examples:
+  entitylink evaluate --benchmark ncbi-disease        # the offline MiniLM, sapbert protocol
+  entitylink evaluate --benchmark bc5cdr-disease --baseline tfidf --protocol plain
+  entitylink evaluate --benchmark ncbi-disease --model /models/SapBERT-from-PubMedBERT-fulltext \\
+      --out reports/ncbi-sapbert --errors reports/ncbi-sapbert.misses.jsonl
+  entitylink evaluate --benchmark my_mentions.tsv --vocab my_vocab.tsv --protocol plain
+  entitylink report reports/*.json --markdown table.md --plot accuracy.png
+"""
+
+
+def add_evaluation_commands(
+    commands: Any, formatter: Any, *parents: argparse.ArgumentParser
+) -> None:
+    from .benchmarks import BENCHMARKS
+    from .encoders import DEFAULT_MODEL
+    from .protocols import PROTOCOLS
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a model or baseline on a benchmark",
+        description="Score a model (its dictionary index is built once and cached), an index "
+        "directory, or a baseline on a benchmark, and write PREFIX.json, PREFIX.md, PREFIX.png.",
+        epilog=EPILOG_EVALUATE,
+        formatter_class=formatter,
+        parents=list(parents),
+    )
+    evaluate.add_argument(
+        "--benchmark",
+        required=True,
+        help=f"{', '.join(BENCHMARKS)}, or a file (PubTator, "
+        ".concept, mention<TAB>ids[<TAB>context])",
+    )
+    evaluate.add_argument("--split", default="test", help="train, dev or test (default: test)")
+    evaluate.add_argument(
+        "--protocol", choices=PROTOCOLS, default="sapbert", help="default: sapbert"
+    )
+    system = evaluate.add_mutually_exclusive_group()
+    system.add_argument(
+        "--model", help=f"encoder, hub name or local dir (default: {DEFAULT_MODEL})"
+    )
+    system.add_argument("--index", type=Path, help="an index directory used as the dictionary")
+    system.add_argument("--baseline", choices=("exact", "tfidf"), help="a baseline without a model")
+    evaluate.add_argument(
+        "--vocab", nargs="+", type=Path, help="vocabulary (default: the benchmark's)"
+    )
+    evaluate.add_argument("--out", type=Path, help="output prefix (default: reports/NAME)")
+    evaluate.add_argument("--errors", type=Path, help="write every query not hit at 1 here (JSONL)")
+    evaluate.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path("indexes/cache"),
+        help="where dictionary indexes are cached (default: indexes/cache)",
+    )
+    evaluate.add_argument(
+        "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
+    )
+    report = commands.add_parser(
+        "report",
+        help="combine evaluation reports into one table and plot",
+        description="Write one Markdown table and one Acc@k plot from several report JSON files.",
+        epilog="example:\n  entitylink report reports/*.json --markdown table.md --plot acc.png",
+        formatter_class=formatter,
+        parents=[parents[0]],
+    )
+    report.add_argument("reports", nargs="+", type=Path, help="report JSON files")
+    report.add_argument("--markdown", type=Path, help="write the table here (default: stdout)")
+    report.add_argument("--plot", type=Path, help="write the Acc@k plot here (PNG)")
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    import dataclasses
+    import re
+
+    from .baselines import ExactMatch, TfidfLinker
+    from .encoders import DEFAULT_MODEL, Encoder
+    from .evaluation import Retriever, dictionary_index, evaluate
+    from .linker import Linker
+    from .protocols import prepare
+    from .reports import markdown_table, plot_accuracy
+
+    prepared = prepare(args.benchmark, args.protocol, split=args.split, vocabulary=args.vocab)
+    system: Retriever
+    index = None
+    if args.baseline:
+        baselines = {
+            "exact": ("exact match", ExactMatch),
+            "tfidf": ("tf-idf char 3-grams", TfidfLinker),
+        }
+        name, make = baselines[args.baseline]
+        system = make(prepared.dictionary)
+    else:
+        if args.index:
+            linker = Linker.from_dir(
+                args.index, device=args.device, search_params=dict(args.search_param or [])
+            )
+        else:
+            encoder = Encoder(args.model or DEFAULT_MODEL, device=args.device)
+            built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
+            linker = Linker(encoder, built)
+        system, name = linker, linker.encoder.model_name
+        manifest = linker.index.manifest
+        index = {
+            "path": str(linker.index.path),
+            "encoder": manifest.encoder,
+            "index": manifest.index,
+            "counts": manifest.counts,
+        }
+    report, misses = evaluate(system, prepared, system_name=name, index=index)
+    if args.index:
+        vocabulary = linker.index.manifest.vocabulary
+        report = dataclasses.replace(
+            report,
+            dictionary={
+                "description": f"index {args.index} ({', '.join(vocabulary.get('paths', []))})",
+                **manifest.counts,
+            },
+        )
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-").lower()
+    out = (
+        args.out or Path("reports") / f"{report.benchmark}-{report.split}-{report.protocol}-{slug}"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report.save(out.with_suffix(".json"))
+    out.with_suffix(".md").write_text(markdown_table([report]))
+    plot_accuracy([report], out.with_suffix(".png"))
+    if args.errors:
+        args.errors.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
+    m = report.metrics
+    logger.info(
+        "%s %s (%s, %d queries): Acc@1 %.4f  Acc@5 %.4f  MRR %.4f in %.1f s; wrote %s.*",
+        report.benchmark,
+        report.split,
+        report.protocol,
+        report.counts["queries"],
+        m["acc@1"],
+        m["acc@5"],
+        m["mrr"],
+        report.seconds,
+        out,
+    )
+
+
+def run_report(args: argparse.Namespace) -> None:
+    from .reports import EvaluationReport, markdown_table, plot_accuracy
+
+    reports = [EvaluationReport.load(path) for path in args.reports]
+    table = markdown_table(reports)
+    if args.markdown:
+        args.markdown.write_text(table)
+    else:
+        sys.stdout.write(table)
+    if args.plot:
+        plot_accuracy(reports, args.plot)

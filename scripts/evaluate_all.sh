@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every figure of the README's results table: 3 benchmarks x 2 protocols x 3 systems.
+# Usage: bash scripts/evaluate_all.sh [MODEL]   (default: the offline MiniLM)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:-sentence-transformers/all-MiniLM-L6-v2}
+for benchmark in ncbi-disease bc5cdr-disease bc5cdr-chemical; do
+  for protocol in sapbert plain; do
+    for baseline in exact tfidf; do
+      .venv/bin/entitylink evaluate --benchmark "$benchmark" --protocol "$protocol" --baseline "$baseline"
+    done
+    .venv/bin/entitylink evaluate --benchmark "$benchmark" --protocol "$protocol" --model "$model" \
+      --errors "reports/$benchmark-test-$protocol-misses.jsonl"
+  done
+done
+.venv/bin/entitylink report reports/*.json --markdown reports/results.md --plot reports/accuracy.png
