@@ -19,9 +19,12 @@ from .errors import (
     ModelLoadError,
     VocabularyError,
 )
+from .evaluation import evaluate
 from .index import ConceptIndex, IndexManifest, build_index
 from .linker import Linker
+from .protocols import prepare
 from .records import Candidate, Concept, Mention
+from .reports import EvaluationReport
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "Encoder",
     "EntityLinkError",
+    "EvaluationReport",
     "FORMATS",
     "IndexExistsError",
     "IndexFormatError",
@@ -45,6 +49,8 @@ __all__ = [
     "__version__",
     "build_index",
     "detect_format",
+    "evaluate",
     "load_benchmark",
+    "prepare",
     "read_vocabulary",
 ]

@@ -45,6 +45,12 @@ def add_evaluation_commands(
     )
     evaluate.add_argument("--split", default="test", help="train, dev or test (default: test)")
     evaluate.add_argument(
+        "--no-abbreviations",
+        dest="abbreviations",
+        action="store_false",
+        help="sapbert protocol: leave the test mentions' abbreviations unresolved (an ablation)",
+    )
+    evaluate.add_argument(
         "--protocol", choices=PROTOCOLS, default="sapbert", help="default: sapbert"
     )
     system = evaluate.add_mutually_exclusive_group()
@@ -91,7 +97,13 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from .protocols import prepare
     from .reports import markdown_table, plot_accuracy
 
-    prepared = prepare(args.benchmark, args.protocol, split=args.split, vocabulary=args.vocab)
+    prepared = prepare(
+        args.benchmark,
+        args.protocol,
+        split=args.split,
+        vocabulary=args.vocab,
+        abbreviations=args.abbreviations,
+    )
     system: Retriever
     index = None
     if args.baseline:
@@ -128,14 +140,12 @@ def run_evaluate(args: argparse.Namespace) -> None:
                 **manifest.counts,
             },
         )
-    slug = re.sub(r"[^A-Za-z0-9.]+", "-", name).strip("-").lower()
-    out = (
-        args.out or Path("reports") / f"{report.benchmark}-{report.split}-{report.protocol}-{slug}"
-    )
+    stem = f"{report.benchmark}-{report.split}-{report.protocol}-{name}"
+    out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
     out.parent.mkdir(parents=True, exist_ok=True)
-    report.save(out.with_suffix(".json"))
-    out.with_suffix(".md").write_text(markdown_table([report]))
-    plot_accuracy([report], out.with_suffix(".png"))
+    report.save(out.with_name(out.name + ".json"))
+    out.with_name(out.name + ".md").write_text(markdown_table([report]))
+    plot_accuracy([report], out.with_name(out.name + ".png"))
     if args.errors:
         args.errors.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
     m = report.metrics

@@ -143,7 +143,7 @@ def dictionary_index(
     digest = hashlib.sha256(json.dumps(encoder.config(), sort_keys=True).encode())
     for concept in prepared.dictionary:
         digest.update(json.dumps(asdict(concept)).encode())
-    name = f"{prepared.protocol}-{digest.hexdigest()[:16]}"  # same content, same index
+    name = f"{prepared.protocol.split()[0]}-{digest.hexdigest()[:16]}"  # same content, same index
     path = Path(cache_dir) / name
     if (path / "manifest.json").exists():
         logger.info("reusing the dictionary index %s", path)

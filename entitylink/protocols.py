@@ -67,11 +67,12 @@ def _vocabulary(paths: Sequence[Path]) -> list[Concept]:
 
 
 def _sapbert_queries(
-    bench: Benchmark, typos: dict[str, str] | None
+    bench: Benchmark, typos: dict[str, str] | None, resolve: bool = True
 ) -> list[tuple[tuple[str, ...], tuple[str, ...], Mention]]:
     """BioSyn's query preprocessing: abbreviations, composites, text normalisation."""
     out = []
-    abbreviations = {doc: find_abbreviations(text) for doc, text in bench.documents.items()}
+    documents = bench.documents if resolve else {}
+    abbreviations = {doc: find_abbreviations(text) for doc, text in documents.items()}
     for mention in bench.mentions:
         found = abbreviations.get(mention.doc_id or "", {})
         if mention.components and len(mention.components) == len(mention.gold):
@@ -101,12 +102,15 @@ def prepare(
     *,
     split: str = "test",
     vocabulary: Sequence[str | Path] | None = None,
+    abbreviations: bool = True,
 ) -> Prepared:
     """Queries and dictionary of a benchmark split under a protocol.
 
     ``vocabulary`` defaults to the benchmark's own (MEDIC for diseases, MeSH for chemicals); a
     benchmark given as a file needs it. The ``sapbert`` dictionary adds the train and dev
-    mentions only for named benchmarks, which have those splits.
+    mentions only for named benchmarks, which have those splits. ``abbreviations=False`` leaves
+    the test queries' abbreviations unresolved (the dictionary is unchanged): an ablation that
+    shows how much the abbreviation step moves the figures.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
@@ -136,7 +140,7 @@ def prepare(
             names,
         )
     typos = load_typos(data_root() / spec.typos) if spec and spec.typos else None
-    kept, nil, missing = _covered(_sapbert_queries(test, typos), covered)
+    kept, nil, missing = _covered(_sapbert_queries(test, typos, abbreviations), covered)
     queries = [Query(parts, frozenset(ids), m) for parts, ids, m in kept]
     entries: list[tuple[str, tuple[str, ...]]] = [
         (normalize_text(n), tuple(sorted(concept_ids(c)))) for c in concepts for n in c.names
@@ -150,6 +154,8 @@ def prepare(
                 pairs = zip(parts, ids, strict=True) if len(parts) == len(ids) else []
                 entries += [(p, (i,)) for p, i in pairs] or [(parts[0], ids)]
         described += " + train and dev mentions"
+    if not abbreviations:
+        protocol += " (test abbreviations unresolved)"
     return Prepared(
         test.name,
         split,

@@ -4,13 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-sentence-transformers/all-MiniLM-L6-v2}
+run() { echo "=== $(date -u +%H:%M:%S) entitylink $*"; /usr/bin/time -f "=== %e s wall, %M KB peak RSS" .venv/bin/entitylink "$@"; }
 for benchmark in ncbi-disease bc5cdr-disease bc5cdr-chemical; do
   for protocol in sapbert plain; do
     for baseline in exact tfidf; do
-      .venv/bin/entitylink evaluate --benchmark "$benchmark" --protocol "$protocol" --baseline "$baseline"
+      run evaluate --benchmark "$benchmark" --protocol "$protocol" --baseline "$baseline"
     done
-    .venv/bin/entitylink evaluate --benchmark "$benchmark" --protocol "$protocol" --model "$model" \
+    run evaluate --benchmark "$benchmark" --protocol "$protocol" --model "$model" \
       --errors "reports/$benchmark-test-$protocol-misses.jsonl"
   done
 done
-.venv/bin/entitylink report reports/*.json --markdown reports/results.md --plot reports/accuracy.png
+run report reports/*.json --markdown reports/results.md --plot reports/accuracy.png

@@ -70,3 +70,11 @@ def test_real_ncbi_counts() -> None:
     assert "train and dev mentions" in sapbert.dictionary_description
     plain = prepare("ncbi-disease", "plain")
     assert len(plain.queries) == 960 and plain.uncovered_ids == ()
+
+
+def test_abbreviation_ablation_keeps_the_dictionary() -> None:
+    resolved = prepare(SAMPLES / "benchmark.pubtator", "sapbert", vocabulary=VOCAB)
+    raw = prepare(SAMPLES / "benchmark.pubtator", "sapbert", vocabulary=VOCAB, abbreviations=False)
+    assert raw.dictionary == resolved.dictionary
+    assert raw.protocol == "sapbert (test abbreviations unresolved)"
+    assert {q.mention.text: q.parts for q in raw.queries}["MI"] == ("mi",)
