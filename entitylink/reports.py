@@ -57,21 +57,44 @@ def markdown_table(reports: Sequence[EvaluationReport]) -> str:
 
 
 def plot_accuracy(reports: Sequence[EvaluationReport], path: str | Path) -> None:
-    """A PNG of Acc@k for k = 1..10, one line per report."""
+    """A PNG of Acc@k for k = 1..10: one panel per benchmark, a colour per system and a line
+    style per protocol."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    for r in reports:
-        ks = sorted(int(k.split("@")[1]) for k in r.metrics if k.startswith("acc@"))
-        label = f"{r.system} ({r.benchmark}, {r.protocol})"
-        axes.plot(ks, [r.metrics[f"acc@{k}"] for k in ks], marker="o", label=label)
-    axes.set(xlabel="k", ylabel="Acc@k", title="Accuracy at k", ylim=(0, 1))
-    axes.set_xticks(range(1, 11))
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+    benchmarks = sorted({r.benchmark for r in reports})
+    systems = sorted({r.system for r in reports})
+    protocols = sorted({r.protocol for r in reports})
+    styles = ["-", "--", ":", "-."]
+    figure, axes = plt.subplots(
+        1, len(benchmarks), figsize=(4.2 * len(benchmarks), 4.2), sharey=True, squeeze=False
+    )
+    for panel, benchmark in zip(axes[0], benchmarks, strict=True):
+        for r in (r for r in reports if r.benchmark == benchmark):
+            ks = sorted(int(k.split("@")[1]) for k in r.metrics if k.startswith("acc@"))
+            panel.plot(
+                ks,
+                [r.metrics[f"acc@{k}"] for k in ks],
+                color=f"C{systems.index(r.system) % 10}",
+                linestyle=styles[protocols.index(r.protocol) % len(styles)],
+                marker="o",
+                markersize=3,
+                label=f"{r.system} ({r.protocol})",
+            )
+        panel.set(title=benchmark, xlabel="k", ylim=(0, 1), xticks=range(1, 11))
+        panel.grid(alpha=0.3)
+    axes[0][0].set_ylabel("Acc@k")
+    handles = {h.get_label(): h for panel in axes[0] for h in panel.get_lines()}
+    figure.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=2,
+        fontsize=7,
+        frameon=False,
+    )
+    figure.tight_layout(rect=(0, 0.045 * (1 + len(handles) // 2), 1, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
