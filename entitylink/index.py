@@ -26,6 +26,7 @@ import platform
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -122,9 +123,10 @@ def _hash_concept(hasher: Any, concept: Concept) -> None:
 
 
 def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyError:
-    ids = [c.concept_id for c in batch]
-    repeated = {i for i in ids if ids.count(i) > 1} or {i for i in ids if store.get(i)}
-    return VocabularyError(f"concept ID {sorted(repeated)[0]!r} occurs more than once")
+    """Name the concept ID that made a batch insert fail (within the batch, or stored before)."""
+    counts = Counter(c.concept_id for c in batch)
+    repeated = [i for i, n in counts.items() if n > 1] or [i for i in counts if store.get(i)]
+    return VocabularyError(f"concept ID {min(repeated)!r} occurs more than once")
 
 
 def _write_concepts(
