@@ -25,12 +25,17 @@ ADD_CHUNK = 65_536
 
 
 def default_search_params(spec: str) -> dict[str, int]:
-    """Search parameters that keep approximate specs close to exact search."""
+    """Search parameters that keep approximate specs close to exact search.
+
+    IVF probes an eighth of its lists (at least 32): on MeSH (784k names, MiniLM) with
+    ``IVF1024,SQ8``, recall@10 against ``Flat`` was 0.875 with 32 probes and 0.945 with 128.
+    """
     params: dict[str, int] = {}
     if "HNSW" in spec:
         params["efSearch"] = 128
     if match := re.search(r"IVF(\d+)", spec):
-        params["nprobe"] = min(int(match.group(1)), 32)
+        lists = int(match.group(1))
+        params["nprobe"] = min(lists, max(32, lists // 8))
     return params
 
 

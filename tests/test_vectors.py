@@ -53,5 +53,6 @@ def test_bad_spec_and_bad_parameters() -> None:
 def test_default_search_params() -> None:
     assert default_search_params("Flat") == {}
     assert default_search_params("HNSW32") == {"efSearch": 128}
-    assert default_search_params("IVF4096,SQ8") == {"nprobe": 32}
+    assert default_search_params("IVF4096,SQ8") == {"nprobe": 512}
+    assert default_search_params("IVF1024,SQ8") == {"nprobe": 128}
     assert default_search_params("IVF8,Flat") == {"nprobe": 8}
