@@ -37,6 +37,15 @@ def split_ids(field_value: str) -> tuple[str, ...]:
     return tuple(normalize_id(i) for i in _ID_SEPARATORS.split(field_value) if i.strip())
 
 
+def id_set(concept_id: str, alt_ids: tuple[str, ...] = ()) -> frozenset[str]:
+    """Every normalised ID of a concept: its ID (which may join several with ``|``) and alt IDs.
+
+    >>> sorted(id_set("604715", ("D054971",)))
+    ['D054971', 'OMIM:604715']
+    """
+    return frozenset(split_ids("|".join((concept_id, *alt_ids))))
+
+
 @dataclass(frozen=True)
 class Benchmark:
     """The mentions of one split, with the text of their documents (for abbreviations)."""

@@ -132,7 +132,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
         }
     report, misses = evaluate(system, prepared, system_name=name, index=index)
     if args.index:
-        vocabulary = linker.index.manifest.vocabulary
+        vocabulary = manifest.vocabulary
         report = dataclasses.replace(
             report,
             dictionary={

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from .benchmarks import split_ids
+from .benchmarks import id_set
 from .encoders import Encoder
 from .index import ConceptIndex, build_index, library_versions
 from .protocols import Prepared
@@ -88,16 +88,12 @@ def evaluate(
             found += system.link(texts[start : start + LINK_CHUNK], k=k_max, collapse=collapse)
             bar.update(min(LINK_CHUNK, len(texts) - start))
     alt = system.alt_ids({c.concept_id for cands in found for c in cands})
-    ids = {cid: frozenset(split_ids("|".join((cid, *alt.get(cid, ()))))) for cid in alt}
-
-    def id_set(candidate: Candidate) -> frozenset[str]:
-        return ids.get(candidate.concept_id) or frozenset(split_ids(candidate.concept_id))
-
+    ids = {c.concept_id: id_set(c.concept_id, alt.get(c.concept_id, ())) for p in found for c in p}
     ranks, misses, position = [], [], 0
     for query in prepared.queries:
         parts = found[position : position + len(query.parts)]
         position += len(query.parts)
-        rank = first_hit_rank([[id_set(c) for c in p] for p in parts], query.gold, k_max)
+        rank = first_hit_rank([[ids[c.concept_id] for c in p] for p in parts], query.gold, k_max)
         ranks.append(rank)
         if rank != 1:
             misses.append(_miss(query.mention.text, query.parts, query.gold, parts, prepared, rank))

@@ -198,8 +198,8 @@ def build_index(
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise IndexExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    VectorIndex.create(spec, encoder.dim)  # fail on a bad spec before any work
     params = dict(search_params if search_params is not None else default_search_params(spec))
+    index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)  # fail before work
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     umask = os.umask(0)
@@ -213,9 +213,8 @@ def build_index(
         vectors = _encode_names(
             store, encoder, tmp / "vectors.npy", counts["names"], batch_size, progress
         )
-        index = VectorIndex.create(spec, encoder.dim)
         index.fill(vectors)
-        VectorIndex(index.index, params).save(tmp / VECTORS)
+        index.save(tmp / VECTORS)
         del vectors
         (tmp / "vectors.npy").unlink()
         IndexManifest(

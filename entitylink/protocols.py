@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .benchmarks import BENCHMARKS, Benchmark, data_root, load_benchmark, split_ids
+from .benchmarks import BENCHMARKS, Benchmark, data_root, id_set, load_benchmark
 from .preprocess import (
     find_abbreviations,
     load_typos,
@@ -59,7 +59,7 @@ class Prepared:
 
 def concept_ids(concept: Concept) -> frozenset[str]:
     """All normalised IDs of a concept: its ID (``|``-joined IDs split) and its ``alt_ids``."""
-    return frozenset(split_ids("|".join((concept.concept_id, *concept.alt_ids))))
+    return id_set(concept.concept_id, concept.alt_ids)
 
 
 def _vocabulary(paths: Sequence[Path]) -> list[Concept]:

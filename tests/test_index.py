@@ -105,6 +105,11 @@ def test_bad_spec_fails_before_reading(tmp_path: Path, tiny_encoder: Encoder) ->
 
     with pytest.raises(ValueError, match="invalid FAISS factory string"):
         build_index(never(), tiny_encoder, tmp_path / "x", spec="Nope", progress=False)
+    with pytest.raises(ValueError, match="do not fit"):
+        build_index(
+            never(), tiny_encoder, tmp_path / "x", search_params={"nprobe": 8}, progress=False
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_duplicate_and_empty_vocabularies_are_refused(
