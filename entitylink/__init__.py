@@ -17,14 +17,17 @@ from .errors import (
     IndexExistsError,
     IndexFormatError,
     ModelLoadError,
+    TrainingError,
     VocabularyError,
 )
 from .evaluation import evaluate
 from .index import ConceptIndex, IndexManifest, build_index
 from .linker import Linker
+from .pairs import Pair, make_pairs, pairs_from_sources
 from .protocols import prepare
 from .records import Candidate, Concept, Mention
 from .reports import EvaluationReport
+from .training import TrainingConfig, TrainingResult, train
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [
@@ -44,13 +47,20 @@ __all__ = [
     "Linker",
     "Mention",
     "ModelLoadError",
+    "Pair",
     "SAPBERT",
+    "TrainingConfig",
+    "TrainingError",
+    "TrainingResult",
     "VocabularyError",
     "__version__",
     "build_index",
     "detect_format",
     "evaluate",
     "load_benchmark",
+    "make_pairs",
+    "pairs_from_sources",
     "prepare",
     "read_vocabulary",
+    "train",
 ]

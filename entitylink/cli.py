@@ -1,4 +1,4 @@
-"""Command-line interface: ``entitylink build-index | link | info | evaluate | report``.
+"""Command-line interface: ``entitylink build-index | link | info | evaluate | report | train``.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
+from .cli_train import add_train_command, run_train
 from .errors import EntityLinkError
 
 logger = logging.getLogger("entitylink")
@@ -164,6 +165,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     add_evaluation_commands(commands, formatter, common, search)
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    add_train_command(commands, formatter, common, device)
     info = commands.add_parser(
         "info",
         help="print an index's manifest and counts",
@@ -308,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_evaluate(args)
         elif args.command == "report":
             run_report(args)
+        elif args.command == "train":
+            run_train(args)
         else:
             _info(args)
     except (EntityLinkError, ValueError, OSError) as exc:

@@ -190,7 +190,24 @@ class Encoder:
                 bar.update(len(rows))
         return out
 
-    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """Pooled, unnormalised vectors of one batch as a tensor, with gradients when enabled.
+
+        What training optimises; :meth:`encode` is the batched, sorted, gradient-free path.
+        """
+        ids = self.tokenize(texts)
+        return self._pooled(ids, self.tokenizer.pad_token_id or 0)
+
+    def save(self, directory: str | Path, **metadata: Any) -> None:
+        """Write a model directory that :class:`Encoder` loads with these settings."""
+        directory = Path(directory)
+        self.model.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+        settings = {k: v for k, v in self.config().items() if k not in ("model", "dim")}
+        text = json.dumps({**settings, **metadata}, indent=2, default=str)
+        (directory / CONFIG_FILE).write_text(text + "\n")
+
+    def _pooled(self, batch: list[list[int]], pad: int) -> torch.Tensor:
         tensors = [torch.tensor(i) for i in batch]
         input_ids = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad)
         lengths = torch.tensor([len(i) for i in batch])
@@ -199,10 +216,12 @@ class Encoder:
             input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
         ).last_hidden_state
         if self.pooling == "cls":
-            vectors = hidden[:, 0]
-        else:
-            weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
-            vectors = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+            return hidden[:, 0]  # type: ignore[no-any-return]
+        weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)  # type: ignore[no-any-return]
+
+    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
+        vectors = self._pooled(batch, pad)
         if self.normalize:
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
-        return vectors.float().cpu().numpy()  # type: ignore[no-any-return]
+        return vectors.float().cpu().numpy()

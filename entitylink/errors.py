@@ -7,7 +7,8 @@
     ├── IndexFormatError                   missing, truncated or mismatched index directory
     ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked
     ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
-    └── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
+    ├── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
+    └── TrainingError                      training cannot start or resume
 
 Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
 """
@@ -37,3 +38,7 @@ class ModelLoadError(EntityLinkError):
 
 class BenchmarkFormatError(EntityLinkError, ValueError):
     """A benchmark file cannot be read or found."""
+
+
+class TrainingError(EntityLinkError):
+    """Training cannot start or resume: no pairs, an occupied output, a mismatched checkpoint."""

@@ -123,7 +123,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert exited.value.code == 2
 
 
-@pytest.mark.parametrize("command", ["build-index", "link", "info"])
+@pytest.mark.parametrize("command", ["build-index", "link", "info", "train"])
 def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
