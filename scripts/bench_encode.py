@@ -196,7 +196,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--names", type=int, default=4000, help="names to encode (default 4000)")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions (default 5)")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch threads")
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(), help="torch threads"
+    )
     parser.add_argument("--seed", type=int, default=0, help="name sample seed (default 0)")
     parser.add_argument("--vocab", type=Path, nargs="+", default=list(DEFAULT_VOCABS))
     parser.add_argument(
