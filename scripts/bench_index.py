@@ -337,10 +337,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="FAISS threads")
     parser.add_argument("--k-factor", type=int, default=8, help="RFlat re-ranks k_factor * 10")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--work-dir", type=Path, default=CACHE.parent, help="scratch space (default: indexes/)"
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     parser.add_argument("--markdown", type=Path, help="write a Markdown table here")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-index-", dir=CACHE.parent) as name:
+    with tempfile.TemporaryDirectory(prefix="bench-index-", dir=args.work_dir) as name:
         tmp = Path(name)
         prepared = prepare(args, tmp)
         files = prepared.pop("files")
