@@ -34,6 +34,27 @@ EPILOG_LINK = """examples:
 """
 
 
+def _size(text: str) -> int:
+    from .vectors import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
+    """``--dtype`` and ``--quantize``: faster, approximate encoders (recorded in the manifest)."""
+    from .encoders import DTYPES, QUANTIZATIONS
+
+    parser.add_argument(
+        "--dtype", choices=DTYPES, default="float32", help="bfloat16: autocast (default float32)"
+    )
+    parser.add_argument(
+        "--quantize", choices=QUANTIZATIONS, help="int8: dynamic quantisation (CPU only)"
+    )
+
+
 def _key_value(text: str) -> tuple[str, int]:
     key, sep, value = text.partition("=")
     if not sep or not value.isdigit():
@@ -98,9 +119,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--spec",
+        "--index-spec",
         default="Flat",
-        help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ...",
+        help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ..., or auto "
+        "(chosen from the number of names and --memory-budget)",
     )
+    build.add_argument(
+        "--memory-budget",
+        type=_size,
+        metavar="SIZE",
+        help="with --spec auto: memory the vector index may take (e.g. 4GB, 512MiB)",
+    )
+    add_encoder_speed_options(build)
     build.add_argument(
         "--batch-size",
         type=int,
@@ -194,13 +224,18 @@ def _build(args: argparse.Namespace) -> None:
         max_length=args.max_length,
         normalize=args.normalize,
         device=args.device,
+        dtype=args.dtype,
+        quantize=args.quantize,
     )
+    if args.memory_budget is not None and args.spec != "auto":
+        raise ValueError("--memory-budget applies to --spec auto only")
     index = build_index(
         itertools.chain.from_iterable(streams),
         encoder,
         args.out,
         spec=args.spec,
         search_params=dict(args.search_param) if args.search_param else None,
+        memory_budget=args.memory_budget,
         overwrite=args.overwrite,
         batch_size=args.batch_size,
         vocabulary={
