@@ -27,7 +27,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-# the README's trained encoder (about 70 min of training, then about an hour of evaluation)
+# the README's trained encoder (70 min of training, then about 45 min of evaluation)
 sapbert: $(STAMP)
 	bash scripts/train_sapbert.sh
 
