@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .batch import link_dataframe
 from .benchmarks import Benchmark, load_benchmark
 from .encoders import DEFAULT_MODEL, SAPBERT, Encoder
 from .errors import (
@@ -16,7 +17,9 @@ from .errors import (
     EntityLinkError,
     IndexExistsError,
     IndexFormatError,
+    MissingDependencyError,
     ModelLoadError,
+    TableFormatError,
     VocabularyError,
 )
 from .evaluation import evaluate
@@ -43,13 +46,16 @@ __all__ = [
     "IndexManifest",
     "Linker",
     "Mention",
+    "MissingDependencyError",
     "ModelLoadError",
     "SAPBERT",
+    "TableFormatError",
     "VocabularyError",
     "__version__",
     "build_index",
     "detect_format",
     "evaluate",
+    "link_dataframe",
     "load_benchmark",
     "prepare",
     "read_vocabulary",
