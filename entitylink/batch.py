@@ -116,13 +116,12 @@ def _long_form(df: pd.DataFrame, per_row: list[list[Candidate]], prefix: str) ->
     """Repeat each input row once per candidate (once when it has none)."""
     counts = np.array([max(1, len(row)) for row in per_row], dtype=np.int64)
     out = df.iloc[np.repeat(np.arange(len(df)), counts)].copy()
-    flat: list[Candidate | None] = [c for row in per_row for c in (row or [None])]
+    missing: list[Candidate | None] = [None]
+    flat = [c for row in per_row for c in (row or missing)]
     ranks = [r for row in per_row for r in (range(1, len(row) + 1) if row else [None])]
     out[prefix + "rank"] = pd.array(ranks, dtype="Int64")
     for name in ("concept_id", "name", "matched_name"):
-        out[prefix + name] = pd.array(
-            [getattr(c, name) if c is not None else None for c in flat], dtype=object
-        )
+        out[prefix + name] = [getattr(c, name) if c is not None else None for c in flat]
     out[prefix + "score"] = np.array(
         [c.score if c is not None else np.nan for c in flat], dtype=np.float64
     )

@@ -198,6 +198,17 @@ def write_chunks(
     return writer.rows
 
 
+def check_tables(source: Path, target: Path, column: str, nested: bool, prefix: str) -> None:
+    """Refuse, before any work, an input without ``column`` or an output of unknown format."""
+    try:
+        check_columns(read_columns(source), column, nested, prefix)
+    except TableFormatError as exc:
+        raise TableFormatError(f"{source}: {exc}") from None
+    _format(target)
+    if nested and table_format(target) in ("csv", "tsv"):
+        raise TableFormatError(f"{target}: nested candidates need a .jsonl or .parquet output")
+
+
 def link_table(
     linker: Linker | Callable[[], Linker],
     input_path: str | Path,
@@ -219,14 +230,7 @@ def link_table(
     has been checked.
     """
     source, target = Path(input_path), Path(output_path)
-    columns = read_columns(source)
-    try:
-        check_columns(columns, column, nested, prefix)
-    except TableFormatError as exc:
-        raise TableFormatError(f"{source}: {exc}") from None
-    _format(target)
-    if nested and table_format(target) in ("csv", "tsv"):
-        raise TableFormatError(f"{target}: nested candidates need a .jsonl or .parquet output")
+    check_tables(source, target, column, nested, prefix)
     schema = output_schema(source, nested, prefix)
     loaded = linker if isinstance(linker, Linker) else linker()
     options: dict[str, Any] = {"nested": nested, "threshold": threshold, "types": types}
