@@ -103,9 +103,17 @@ def link_dataset(
 
     Batches of ``batch_size`` rows go to ``concurrency`` :class:`LinkerActor` actors, each with
     ``num_cpus`` CPUs and ``num_gpus`` GPUs (the encoder runs on CUDA when given one). Mentions
-    are deduplicated within a batch.
+    are deduplicated within a batch. Leave the cluster a CPU beyond the actors' for Ray Data's
+    read tasks (on 2 CPUs: 2 actors of 0.5 CPU, or 1 of 1), or the read waits forever.
     """
-    import_ray()
+    ray = import_ray()
+    if ray.is_initialized() and concurrency * num_cpus >= ray.cluster_resources().get("CPU", 0):
+        logger.warning(
+            "%d actors x %g CPUs take every CPU of the Ray cluster: reading the input needs "
+            "one more, or the job waits forever; lower --actors or --cpus-per-actor",
+            concurrency,
+            num_cpus,
+        )
     options = {"nested": nested, "threshold": threshold, "types": types, "prefix": prefix}
     return ds.map_batches(
         LinkerActor,
@@ -116,7 +124,7 @@ def link_dataset(
             "options": options,
             "device": "cuda" if num_gpus else "cpu",
         },
-        concurrency=concurrency,
+        compute=ray.data.ActorPoolStrategy(size=concurrency),
         batch_size=batch_size,
         batch_format="pandas",
         num_cpus=num_cpus,
