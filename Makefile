@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test lint setup clean sapbert
 
 setup: $(STAMP)
 
@@ -26,6 +26,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# the README's trained encoder (about 70 min of training, then about an hour of evaluation)
+sapbert: $(STAMP)
+	bash scripts/train_sapbert.sh
 
 clean:
 	rm -rf $(VENV) indexes/sample

@@ -20,14 +20,17 @@ from .errors import (
     MissingDependencyError,
     ModelLoadError,
     TableFormatError,
+    TrainingError,
     VocabularyError,
 )
 from .evaluation import evaluate
 from .index import ConceptIndex, IndexManifest, build_index
 from .linker import Linker
+from .pairs import Pair, make_pairs, pairs_from_sources
 from .protocols import prepare
 from .records import Candidate, Concept, Mention
 from .reports import EvaluationReport
+from .training import TrainingConfig, TrainingResult, train
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [
@@ -48,8 +51,12 @@ __all__ = [
     "Mention",
     "MissingDependencyError",
     "ModelLoadError",
+    "Pair",
     "SAPBERT",
     "TableFormatError",
+    "TrainingConfig",
+    "TrainingError",
+    "TrainingResult",
     "VocabularyError",
     "__version__",
     "build_index",
@@ -57,6 +64,9 @@ __all__ = [
     "evaluate",
     "link_dataframe",
     "load_benchmark",
+    "make_pairs",
+    "pairs_from_sources",
     "prepare",
     "read_vocabulary",
+    "train",
 ]

@@ -1,4 +1,4 @@
-"""Command-line interface: ``entitylink build-index | link | info | evaluate | report``.
+"""Command-line interface: ``entitylink build-index | link | info | evaluate | report | train``.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
 """
@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from .cli_batch import add_table_options, engine_options, ray_encode_names, run_link_table
 from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
+from .cli_train import add_train_command, run_train
 from .errors import EntityLinkError
 
 logger = logging.getLogger("entitylink")
@@ -35,6 +36,27 @@ EPILOG_LINK = """examples:
   entitylink link --index indexes/medic --input mentions.parquet --output links.parquet
   entitylink link --index indexes/medic --input m.csv --column text --output links.csv --engine ray
 """
+
+
+def _size(text: str) -> int:
+    from .vectors import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
+    """``--dtype`` and ``--quantize``: faster, approximate encoders (recorded in the manifest)."""
+    from .encoders import DTYPES, QUANTIZATIONS
+
+    parser.add_argument(
+        "--dtype", choices=DTYPES, default="float32", help="bfloat16: autocast (default float32)"
+    )
+    parser.add_argument(
+        "--quantize", choices=QUANTIZATIONS, help="int8: dynamic quantisation (CPU only)"
+    )
 
 
 def _key_value(text: str) -> tuple[str, int]:
@@ -102,9 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--spec",
+        "--index-spec",
         default="Flat",
-        help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ...",
+        help="FAISS factory string: Flat (exact, default), HNSW32, IVF4096,SQ8 ..., or auto "
+        "(chosen from the number of names and --memory-budget)",
     )
+    build.add_argument(
+        "--memory-budget",
+        type=_size,
+        metavar="SIZE",
+        help="with --spec auto: memory the vector index may take (e.g. 4GB, 512MiB)",
+    )
+    add_encoder_speed_options(build)
     build.add_argument(
         "--batch-size",
         type=int,
@@ -174,6 +205,9 @@ def _parser() -> argparse.ArgumentParser:
     add_table_options(link)
 
     add_evaluation_commands(commands, formatter, common, search)
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    add_train_command(commands, formatter, common, device)
     info = commands.add_parser(
         "info",
         help="print an index's manifest and counts",
@@ -200,13 +234,18 @@ def _build(args: argparse.Namespace) -> None:
         max_length=args.max_length,
         normalize=args.normalize,
         device=args.device,
+        dtype=args.dtype,
+        quantize=args.quantize,
     )
+    if args.memory_budget is not None and args.spec != "auto":
+        raise ValueError("--memory-budget applies to --spec auto only")
     index = build_index(
         itertools.chain.from_iterable(streams),
         encoder,
         args.out,
         spec=args.spec,
         search_params=dict(args.search_param) if args.search_param else None,
+        memory_budget=args.memory_budget,
         overwrite=args.overwrite,
         batch_size=args.batch_size,
         vocabulary={
@@ -324,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_evaluate(args)
         elif args.command == "report":
             run_report(args)
+        elif args.command == "train":
+            run_train(args)
         else:
             _info(args)
     except (EntityLinkError, ValueError, OSError) as exc:

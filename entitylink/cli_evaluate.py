@@ -73,6 +73,9 @@ def add_evaluation_commands(
     evaluate.add_argument(
         "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
     )
+    from .cli import add_encoder_speed_options
+
+    add_encoder_speed_options(evaluate)
     report = commands.add_parser(
         "report",
         help="combine evaluation reports into one table and plot",
@@ -119,7 +122,12 @@ def run_evaluate(args: argparse.Namespace) -> None:
                 args.index, device=args.device, search_params=dict(args.search_param or [])
             )
         else:
-            encoder = Encoder(args.model or DEFAULT_MODEL, device=args.device)
+            encoder = Encoder(
+                args.model or DEFAULT_MODEL,
+                device=args.device,
+                dtype=args.dtype,
+                quantize=args.quantize,
+            )
             built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
             linker = Linker(encoder, built)
         system, name = linker, linker.encoder.model_name

@@ -7,12 +7,18 @@
 Texts are lower-cased, truncated to ``max_length`` tokens, sorted by length and padded per
 batch only to the longest text of the batch; results come back in input order. With the
 attention mask this gives the same vectors as padding every text to ``max_length``.
+
+Two faster, approximate modes are off by default and recorded in :meth:`Encoder.config` (so in
+an index's manifest): ``dtype="bfloat16"`` (autocast) and ``quantize="int8"`` (dynamic int8
+quantisation of the Linear layers, CPU only).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,8 @@ SAPBERT = "cambridgeltl/SapBERT-from-PubMedBERT-fulltext"
 OFFLINE_DEFAULT = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL = OFFLINE_DEFAULT
 POOLINGS = ("cls", "mean")
+DTYPES = ("float32", "bfloat16")
+QUANTIZATIONS = ("int8",)
 CONFIG_FILE = "entitylink_encoder.json"
 KNOWN_POOLING = {  # what each model was trained with
     SAPBERT: "cls",
@@ -112,6 +120,12 @@ class Encoder:
         Lower-case texts before tokenizing (SapBERT does).
     device
         ``"cpu"``, ``"cuda"``...; by default CUDA when available.
+    dtype
+        ``"float32"`` (default) or ``"bfloat16"``: run the model under bfloat16 autocast (fast on
+        CPUs with AVX512-BF16 or AMX, and on GPUs); vectors come back as float32.
+    quantize
+        ``None`` (default) or ``"int8"``: dynamic int8 quantisation of the Linear layers
+        (``torch.ao.quantization.quantize_dynamic``), CPU only.
     """
 
     def __init__(
@@ -123,6 +137,8 @@ class Encoder:
         normalize: bool = True,
         lowercase: bool = True,
         device: str | None = None,
+        dtype: str = "float32",
+        quantize: str | None = None,
     ) -> None:
         location = resolve_model(model)
         pooling = pooling or _saved_pooling(Path(location)) or KNOWN_POOLING.get(model, "cls")
@@ -130,16 +146,31 @@ class Encoder:
             raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
         if max_length < 2:
             raise ValueError(f"max_length must be at least 2, got {max_length}")
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; expected one of {', '.join(DTYPES)}")
+        if quantize is not None and quantize not in QUANTIZATIONS:
+            raise ValueError(
+                f"unknown quantize {quantize!r}; expected None or one of {', '.join(QUANTIZATIONS)}"
+            )
         self.model_name, self.pooling, self.max_length = model, pooling, max_length
         self.normalize, self.lowercase = normalize, lowercase
+        self.dtype, self.quantize = dtype, quantize
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if quantize and self.device.type != "cpu":
+            raise ValueError(f"quantize={quantize!r} runs on the CPU only, not {self.device}")
         self.tokenizer, self.model = _load(model, location)
         self.model.to(self.device).eval()
+        if quantize:
+            self.model = _quantize_int8(self.model)
         self.dim = int(self.model.config.hidden_size)
 
     def config(self) -> dict[str, Any]:
-        """What the manifest records; ``Encoder.from_config(config)`` rebuilds this encoder."""
-        return {
+        """What the manifest records; ``Encoder.from_config(config)`` rebuilds this encoder.
+
+        ``dtype`` and ``quantize`` appear only when not the default, so the configs (and the
+        cache keys derived from them) of default encoders stay as they were.
+        """
+        config: dict[str, Any] = {
             "model": self.model_name,
             "pooling": self.pooling,
             "max_length": self.max_length,
@@ -147,11 +178,16 @@ class Encoder:
             "lowercase": self.lowercase,
             "dim": self.dim,
         }
+        if self.dtype != "float32":
+            config["dtype"] = self.dtype
+        if self.quantize is not None:
+            config["quantize"] = self.quantize
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], *, device: str | None = None) -> Encoder:
         """Rebuild an encoder from :meth:`config` (``dim`` is checked by the caller)."""
-        keys = ("pooling", "max_length", "normalize", "lowercase")
+        keys = ("pooling", "max_length", "normalize", "lowercase", "dtype", "quantize")
         return cls(
             config["model"],
             device=device,
@@ -165,17 +201,28 @@ class Encoder:
         return list(encoded["input_ids"])
 
     def encode(
-        self, texts: Sequence[str], *, batch_size: int = 128, progress: bool = False
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 128,
+        max_tokens: int | None = None,
+        progress: bool = False,
     ) -> NDArray[np.float32]:
-        """Vectors of ``texts``, float32 of shape ``(len(texts), dim)``, in input order."""
+        """Vectors of ``texts``, float32 of shape ``(len(texts), dim)``, in input order.
+
+        ``max_tokens`` replaces the fixed ``batch_size`` by a budget of padded tokens per batch,
+        so batches of short names grow (at least one text per batch).
+        """
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return out
         ids = self.tokenize(texts)
-        order = np.argsort([len(i) for i in ids], kind="stable")
+        lengths = [len(i) for i in ids]
+        order = np.argsort(lengths, kind="stable")
         pad = self.tokenizer.pad_token_id or 0
         with (
             torch.inference_mode(),
+            self._autocast(),
             tqdm(
                 total=len(texts),
                 unit="name",
@@ -184,13 +231,34 @@ class Encoder:
                 leave=False,
             ) as bar,
         ):
-            for start in range(0, len(texts), batch_size):
-                rows = order[start : start + batch_size]
+            for rows in _batches(order, lengths, batch_size, max_tokens):
                 out[rows] = self._forward([ids[r] for r in rows], pad)
                 bar.update(len(rows))
         return out
 
-    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """Pooled, unnormalised vectors of one batch as a tensor, with gradients when enabled.
+
+        What training optimises; :meth:`encode` is the batched, sorted, gradient-free path.
+        """
+        ids = self.tokenize(texts)
+        return self._pooled(ids, self.tokenizer.pad_token_id or 0)
+
+    def save(self, directory: str | Path, **metadata: Any) -> None:
+        """Write a model directory that :class:`Encoder` loads with these settings."""
+        directory = Path(directory)
+        self.model.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+        settings = {k: v for k, v in self.config().items() if k not in ("model", "dim")}
+        text = json.dumps({**settings, **metadata}, indent=2, default=str)
+        (directory / CONFIG_FILE).write_text(text + "\n")
+
+    def _autocast(self) -> contextlib.AbstractContextManager[object]:
+        if self.dtype == "bfloat16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _pooled(self, batch: list[list[int]], pad: int) -> torch.Tensor:
         tensors = [torch.tensor(i) for i in batch]
         input_ids = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad)
         lengths = torch.tensor([len(i) for i in batch])
@@ -199,10 +267,40 @@ class Encoder:
             input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
         ).last_hidden_state
         if self.pooling == "cls":
-            vectors = hidden[:, 0]
-        else:
-            weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
-            vectors = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)
+            return hidden[:, 0]  # type: ignore[no-any-return]
+        weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)  # type: ignore[no-any-return]
+
+    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
+        vectors = self._pooled(batch, pad)
         if self.normalize:
             vectors = torch.nn.functional.normalize(vectors, dim=-1)
-        return vectors.float().cpu().numpy()  # type: ignore[no-any-return]
+        return vectors.float().cpu().numpy()
+
+
+def _batches(
+    order: NDArray[np.intp], lengths: list[int], batch_size: int, max_tokens: int | None
+) -> list[NDArray[np.intp]]:
+    """Runs of ``order`` (ascending length): ``batch_size`` each, or within ``max_tokens``."""
+    if max_tokens is None:
+        return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
+    batches, start = [], 0
+    for stop in range(1, len(order) + 1):
+        longest = lengths[order[stop - 1]]
+        if stop - start > 1 and (stop - start) * longest > max_tokens:
+            batches.append(order[start : stop - 1])
+            start = stop - 1
+    batches.append(order[start:])
+    return batches
+
+
+def _quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantisation of every Linear layer (weights int8, activations at run time).
+
+    ``torch.ao.quantization`` warns that it moves to torchao; it still works in the pinned torch,
+    and torchao is not a dependency, so the warnings are silenced here.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantize = torch.ao.quantization.quantize_dynamic
+        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]

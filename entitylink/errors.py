@@ -9,7 +9,8 @@
     ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
     ├── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
     ├── TableFormatError(ValueError)       a mention table cannot be read, or lacks its column
-    └── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
+    ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
+    └── TrainingError                      training cannot start or resume
 
 Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
 """
@@ -47,3 +48,7 @@ class TableFormatError(EntityLinkError, ValueError):
 
 class MissingDependencyError(EntityLinkError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class TrainingError(EntityLinkError):
+    """Training cannot start or resume: no pairs, an occupied output, a mismatched checkpoint."""

@@ -45,7 +45,7 @@ from .encoders import Encoder
 from .errors import IndexExistsError, IndexFormatError, VocabularyError
 from .records import Concept
 from .store import ConceptStore
-from .vectors import VectorIndex, default_search_params
+from .vectors import AUTO, VectorIndex, choose_spec, default_search_params
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,7 @@ def build_index(
     *,
     spec: str = "Flat",
     search_params: Mapping[str, int] | None = None,
+    memory_budget: int | None = None,
     overwrite: bool = False,
     batch_size: int = 128,
     vocabulary: Mapping[str, Any] | None = None,
@@ -198,9 +199,14 @@ def build_index(
     Parameters
     ----------
     spec
-        FAISS factory string: ``Flat`` (exact), ``HNSW32``, ``IVF4096,SQ8``...
+        FAISS factory string: ``Flat`` (exact), ``HNSW32``, ``IVF4096,SQ8``..., or ``"auto"``:
+        chosen from the number of names and ``memory_budget`` by
+        :func:`~entitylink.vectors.choose_spec`, with its search parameters.
     search_params
-        ``efSearch``, ``nprobe``...; default: :func:`~entitylink.vectors.default_search_params`.
+        ``efSearch``, ``nprobe``...; default: :func:`~entitylink.vectors.default_search_params`
+        (with ``"auto"``: those :func:`~entitylink.vectors.choose_spec` gives).
+    memory_budget
+        Bytes the vector index may take in memory; only used with ``spec="auto"``.
     overwrite
         Replace an existing directory (only once the new one is complete).
     vocabulary
@@ -212,8 +218,10 @@ def build_index(
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise IndexExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    params = dict(search_params if search_params is not None else default_search_params(spec))
-    index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)  # fail before work
+    auto = spec == AUTO
+    if not auto:
+        params = dict(search_params if search_params is not None else default_search_params(spec))
+        index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)  # fail early
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     umask = os.umask(0)
@@ -224,6 +232,11 @@ def build_index(
         store = ConceptStore.create(tmp / CONCEPTS)
         counts = _write_concepts(concepts, store, progress)
         sha256 = counts.pop("sha256")
+        if auto:
+            spec, chosen = choose_spec(counts["names"], encoder.dim, memory_budget)
+            params = dict(search_params if search_params is not None else chosen)
+            index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)
+            logger.info("spec auto: %s %s for %d names", spec, params, counts["names"])
         vectors = _encode_names(
             store,
             encoder,
@@ -239,7 +252,12 @@ def build_index(
         (tmp / "vectors.npy").unlink()
         IndexManifest(
             encoder=encoder.config(),
-            index={"spec": spec, "metric": "inner_product", "search_params": params},
+            index={
+                "spec": spec,
+                "metric": "inner_product",
+                "search_params": params,
+                **({"chosen_by": AUTO, "memory_budget": memory_budget} if auto else {}),
+            },
             counts=counts,
             vocabulary={**(vocabulary or {}), "sha256": sha256},
             files={name: (tmp / name).stat().st_size for name in (VECTORS, CONCEPTS)},

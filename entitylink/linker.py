@@ -8,6 +8,7 @@ Candidate(concept_id='C0027051', name='Myocardial infarction', matched_name='hea
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 OVERFETCH = 4  # names fetched per wanted concept, first round
 MAX_FETCH = 65_536  # names fetched per mention at most
+STAGES = ("encode", "search", "lookup")  # lookup: SQLite and the collapse into concepts
 
 
 class Linker:
@@ -40,6 +42,8 @@ class Linker:
         if differs:
             logger.warning("encoder settings %s differ from the index's %s", differs, expected)
         self.encoder, self.index = encoder, index
+        # seconds spent so far in each stage of link(), for benchmarks; reset freely
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
 
     @classmethod
     def from_dir(
@@ -91,12 +95,15 @@ class Linker:
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
         if not todo:
             return results
+        clock = time.perf_counter()
         queries = self.encoder.encode([mentions[i] for i in todo], batch_size=batch_size)
+        clock = self._tick("encode", clock)
         wanted = frozenset(types) if types is not None else None
         fetch, total = k * OVERFETCH, len(self.index.vectors)
         while todo:
             fetch = min(fetch, total, MAX_FETCH)
             scores, rows = self.index.vectors.search(queries, fetch)
+            clock = self._tick("search", clock)
             names = self.index.store.lookup(rows[rows >= 0].tolist())
             retry = []
             for position, i in enumerate(todo):
@@ -113,7 +120,13 @@ class Linker:
             todo = [todo[p] for p in retry]
             queries = queries[retry]
             fetch *= OVERFETCH
+            clock = self._tick("lookup", clock)
         return results
+
+    def _tick(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.stage_seconds[stage] += now - since
+        return now
 
 
 def _candidates(

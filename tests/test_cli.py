@@ -123,7 +123,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert exited.value.code == 2
 
 
-@pytest.mark.parametrize("command", ["build-index", "link", "info"])
+@pytest.mark.parametrize("command", ["build-index", "link", "info", "train"])
 def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
@@ -175,3 +175,20 @@ def test_evaluate_end_to_end_on_the_sample(
         str(tmp_path / "both.png"),
     )
     assert code == 0 and "exact match" in stdout and (tmp_path / "both.png").exists()
+
+
+def test_build_index_auto_spec_and_speed_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "auto"
+    argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out), "--spec", "auto"]
+    code, _, err = run(capsys, *argv, "--memory-budget", "1GB", "--dtype", "bfloat16")
+    assert code == 0, err
+    manifest = ConceptIndex.load(out).manifest
+    assert manifest.index["spec"] == "Flat" and manifest.index["chosen_by"] == "auto"
+    assert manifest.encoder["dtype"] == "bfloat16" and "quantize" not in manifest.encoder
+    code, _, err = run(capsys, *argv[:-1], "Flat", "--memory-budget", "1GB", "--overwrite")
+    assert code == 1 and "--memory-budget applies to --spec auto only" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--memory-budget", "lots"])
+    assert exit_info.value.code == 2 and "write e.g. 4GB" in capsys.readouterr().err

@@ -117,3 +117,42 @@ def test_missing_local_directory_is_reported(tmp_path: Path) -> None:
 def test_bad_pooling_lists_the_choices(tiny_model_dir: Path) -> None:
     with pytest.raises(ValueError, match="expected one of cls, mean"):
         Encoder(str(tiny_model_dir), pooling="max")
+
+
+def test_default_config_has_no_speed_keys_and_speed_options_round_trip(
+    tiny_model_dir: Path, tiny_encoder: Encoder
+) -> None:
+    assert "dtype" not in tiny_encoder.config() and "quantize" not in tiny_encoder.config()
+    fast = Encoder(str(tiny_model_dir), pooling="cls", device="cpu", dtype="bfloat16")
+    small = Encoder(str(tiny_model_dir), pooling="cls", device="cpu", quantize="int8")
+    assert fast.config()["dtype"] == "bfloat16" and small.config()["quantize"] == "int8"
+    for encoder in (fast, small):
+        again = Encoder.from_config(encoder.config(), device="cpu")
+        assert again.config() == encoder.config()
+        vectors = encoder.encode(NAMES[:7])
+        assert vectors.dtype == np.float32
+        np.testing.assert_allclose(again.encode(NAMES[:7]), vectors, atol=1e-6)
+        exact = tiny_encoder.encode(NAMES[:7])
+        assert float((vectors * exact).sum(1).min()) > 0.95  # approximate, not unrelated
+
+
+def test_token_budget_gives_the_same_vectors(tiny_encoder: Encoder) -> None:
+    fixed = tiny_encoder.encode(NAMES)
+    for budget in (1, 40, 1000):
+        budgeted = tiny_encoder.encode(NAMES, max_tokens=budget)
+        assert float((fixed * budgeted).sum(1).min()) > 1 - 1e-6
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"dtype": "float16"}, "unknown dtype 'float16'; expected one of float32, bfloat16"),
+        ({"quantize": "int4"}, "unknown quantize 'int4'; expected None or one of int8"),
+        ({"quantize": "int8", "device": "meta"}, "runs on the CPU only"),
+    ],
+)
+def test_bad_speed_options_name_the_choices(
+    tiny_model_dir: Path, option: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Encoder(str(tiny_model_dir), **option)  # type: ignore[arg-type]

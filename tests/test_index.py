@@ -199,3 +199,23 @@ def test_dimension_mismatch_with_the_manifest(tiny_index: ConceptIndex, tmp_path
 def test_not_an_index_directory(tmp_path: Path) -> None:
     with pytest.raises(IndexFormatError, match="not an index directory"):
         ConceptIndex.load(tmp_path)
+
+
+def test_auto_spec_is_chosen_from_the_names_and_recorded(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    index = build_index(
+        read_vocabulary(SAMPLES / "MRCONSO.RRF"),
+        tiny_encoder,
+        tmp_path / "a",
+        spec="auto",
+        memory_budget=10**9,
+        progress=False,
+    )
+    assert index.manifest.index == {
+        "spec": "Flat",
+        "metric": "inner_product",
+        "search_params": {},
+        "chosen_by": "auto",
+        "memory_budget": 10**9,
+    }

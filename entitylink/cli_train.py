@@ -1,0 +1,178 @@
+"""The ``train`` command of the CLI (see :mod:`entitylink.cli` and :mod:`entitylink.training`)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("entitylink")
+
+EPILOG_TRAIN = """examples:
+  entitylink train data_samples/MRCONSO.RRF --out models/sample --max-steps 20
+  entitylink train ../shared/data/vocab/ctd/medic_06Jul2012.txt \\
+      ../shared/data/vocab/mesh/mesh_id_label_mappings.tsv --out models/minilm-sap \\
+      --max-minutes 90                  # interrupted? the same command with --resume
+  entitylink train META/MRCONSO.RRF --model /models/PubMedBERT --out models/sapbert \\
+      --batch-size 512 --device cuda --bf16
+  entitylink build-index medic.txt --model models/minilm-sap --out indexes/medic-sap
+
+The model directory is loadable wherever a --model is taken (build-index, evaluate, Python).
+Only vocabulary names are used unless --add-benchmark-train names a benchmark.
+"""
+
+
+def add_train_command(commands: Any, formatter: Any, *parents: argparse.ArgumentParser) -> None:
+    from .benchmarks import BENCHMARKS
+    from .encoders import DEFAULT_MODEL, POOLINGS
+    from .pairs import MAX_PAIRS_PER_CONCEPT
+    from .training import TrainingConfig
+    from .vocabularies import FORMATS
+
+    defaults = TrainingConfig()
+    train = commands.add_parser(
+        "train",
+        help="train a SapBERT-style encoder on vocabulary synonyms",
+        description="Self-alignment pretraining (SapBERT): pairs of names of the same concept "
+        "are pulled together and the hardest in-batch names of other concepts pushed apart "
+        "(TripletMarginMiner + MultiSimilarityLoss from pytorch-metric-learning). Writes a "
+        "model directory, train_log.jsonl, loss.png and a checkpoint to resume from.",
+        epilog=EPILOG_TRAIN,
+        formatter_class=formatter,
+        parents=list(parents),
+    )
+    train.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
+    train.add_argument("--out", required=True, type=Path, help="model directory to write")
+    train.add_argument("--format", choices=sorted(FORMATS), help="vocabulary format (detected)")
+    train.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"base checkpoint (default: {DEFAULT_MODEL})"
+    )
+    train.add_argument("--pooling", choices=POOLINGS, help="default: the base model's own")
+    train.add_argument(
+        "--max-length", type=int, default=defaults.max_length, help="tokens per name (25)"
+    )
+    size = train.add_argument_group("length of training")
+    size.add_argument(
+        "--batch-size",
+        type=int,
+        default=defaults.batch_size,
+        help=f"pairs per step; twice as many names (default: {defaults.batch_size})",
+    )
+    size.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default: 1)")
+    size.add_argument("--max-steps", type=int, help="stop after this many steps in all")
+    size.add_argument(
+        "--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes"
+    )
+    optim = train.add_argument_group("optimisation (SapBERT's defaults)")
+    optim.add_argument("--lr", type=float, default=defaults.learning_rate, help="AdamW rate")
+    optim.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    optim.add_argument("--seed", type=int, default=0, help="pair sampling and batch order")
+    optim.add_argument("--bf16", action="store_true", help="bfloat16 autocast (GPUs, recent CPUs)")
+    optim.add_argument(
+        "--no-dropout",
+        dest="dropout",
+        action="store_false",
+        help="train without dropout (about twice as fast on a CPU; SapBERT keeps it)",
+    )
+    data = train.add_argument_group("training pairs")
+    data.add_argument(
+        "--max-pairs-per-concept",
+        type=int,
+        default=MAX_PAIRS_PER_CONCEPT,
+        help=f"sample at most this many name pairs per concept (default: {MAX_PAIRS_PER_CONCEPT})",
+    )
+    data.add_argument(
+        "--single-names",
+        action="store_true",
+        help="keep concepts with one name as a (name, name) pair (default: skip them)",
+    )
+    data.add_argument(
+        "--add-benchmark-train",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        metavar="BENCHMARK",
+        help="also pair the train-split mentions of this benchmark with their gold concept's "
+        f"name (never dev or test; reported separately); one of {', '.join(BENCHMARKS)}",
+    )
+    run = train.add_argument_group("checkpoints")
+    run.add_argument(
+        "--save-every",
+        type=int,
+        default=defaults.save_every,
+        help=f"steps between checkpoints (default: {defaults.save_every})",
+    )
+    run.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
+    run.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, or of the sorted files of a directory (a UMLS META dir)."""
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if file.is_file():
+            with file.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from .pairs import benchmark_pairs, pairs_from_sources
+    from .training import TrainingConfig, train
+    from .vocabularies import read_vocabulary
+
+    sources = [(p.name, list(read_vocabulary(p, format=args.format))) for p in args.vocab]
+    pairs = pairs_from_sources(
+        sources,
+        max_pairs_per_concept=args.max_pairs_per_concept,
+        single_names=args.single_names,
+        seed=args.seed,
+    )
+    data: dict[str, Any] = {
+        "vocabularies": {str(p): file_sha256(p) for p in args.vocab},
+        "vocabulary_pairs": len(pairs),
+    }
+    everything = [c for _, concepts in sources for c in concepts]
+    for benchmark in args.add_benchmark_train or []:
+        extra = benchmark_pairs(benchmark, everything, split="train")
+        data[f"{benchmark}_train_pairs"] = len(extra)
+        pairs += extra
+    config = TrainingConfig(
+        base_model=args.model,
+        pooling=args.pooling,
+        max_length=args.max_length,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        max_minutes=args.max_minutes,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        seed=args.seed,
+        device=args.device,
+        bf16=args.bf16,
+        dropout=args.dropout,
+        save_every=args.save_every,
+    )
+    result = train(
+        pairs,
+        args.out,
+        config,
+        data=data,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    logger.info(
+        "%s: %d/%d steps, %d pairs seen in %.0f s (%.1f pairs/s); loss %s -> %s; %s",
+        result.output_dir,
+        result.steps,
+        result.total_steps,
+        result.pairs_seen,
+        result.seconds,
+        result.pairs_seen / max(result.seconds, 1e-9),
+        result.first_loss,
+        result.last_loss,
+        result.stopped,
+    )

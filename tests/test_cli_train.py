@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from entitylink.cli import main
+
+from .conftest import SAMPLES
+
+
+def test_train_then_build_and_link_with_the_trained_model(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "model"
+    argv = ["train", str(SAMPLES / "MRCONSO.RRF"), "--model", str(tiny_model_dir)]
+    argv += ["--out", str(model), "--max-steps", "2", "--batch-size", "8", "-q"]
+    assert main(argv) == 0, capsys.readouterr().err
+    settings = json.loads((model / "entitylink_encoder.json").read_text())
+    assert settings["training"]["steps"] == 2
+    assert settings["training"]["data"]["vocabulary_pairs"] > 0
+    (sha,) = settings["training"]["data"]["vocabularies"].values()
+    assert len(sha) == 64
+    assert main(argv) == 1  # the output exists: --resume or --overwrite needed
+    assert "--resume" in capsys.readouterr().err
+    longer = [a if a != "2" else "4" for a in argv]
+    assert main([*longer, "--resume"]) == 0  # extend the training to 4 steps
+    assert json.loads((model / "entitylink_encoder.json").read_text())["training"]["steps"] == 4
+    index = tmp_path / "index"
+    build = ["build-index", str(SAMPLES / "vocab.tsv"), "--model", str(model), "--out", str(index)]
+    assert main(build) == 0
+    capsys.readouterr()
+    assert main(["link", "--index", str(index), "asthma", "-k", "1", "--format", "jsonl"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert len(json.loads(line)["candidates"]) == 1  # a random tiny BERT: any concept will do
+
+
+def test_train_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--max-minutes", "--resume", "--add-benchmark-train", "--bf16", "--device"):
+        assert option in text

@@ -1,0 +1,98 @@
+"""Smoke tests of the benchmark scripts at tiny sizes: JSON keys and sanity, never timings."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from entitylink import ConceptIndex
+
+from .conftest import ROOT, SAMPLES
+
+
+def script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_encode_tiny_model_with_variants(
+    tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--model", str(tiny_model_dir), "--names", "60", "--repeats", "2", "--threads", "1"]
+    variants = ["--variant", "bfloat16", "--variant", "int8", "--variant", "max_tokens=200"]
+    result = script("bench_encode").main([*argv, *variants, "--vocab", str(SAMPLES / "vocab.tsv")])
+    assert '"speedup"' in capsys.readouterr().out
+    assert result["names"] == 60 and result["threads"] == 1
+    assert result["shape"] == {
+        "layers": 2,
+        "hidden": 32,
+        "params": result["shape"]["params"],
+        "vocab_size": result["shape"]["vocab_size"],
+        "attn_implementation": "sdpa",
+    }
+    assert result["min_cosine"] >= 0.9999
+    assert result["variants"]["max_tokens=200"]["min_cosine"] >= 0.9999
+    assert set(result["variants"]) == {"bfloat16", "int8", "max_tokens=200"}
+    for key in ("reference_names_per_s", "entitylink_names_per_s", "speedup_min", "speedup_max"):
+        assert result[key] > 0
+
+
+def test_bench_encode_default_minilm(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--names", "50", "--repeats", "1", "--vocab", str(SAMPLES / "MRCONSO.RRF")]
+    result = script("bench_encode").main(argv)
+    capsys.readouterr()
+    assert result["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert result["shape"]["layers"] == 6 and result["shape"]["hidden"] == 384
+    assert result["min_cosine"] >= 0.9999
+
+
+def test_bench_index_synthetic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--synthetic", "2000", "--dim", "32", "--queries", "50", "--work-dir", str(tmp_path)]
+    specs = ["--specs", "Flat", "HNSW16", "IVF16,SQ8", "--threads", "1"]
+    out, table = tmp_path / "r.json", tmp_path / "r.md"
+    result = script("bench_index").main(
+        [*argv, *specs, "--out", str(out), "--markdown", str(table)]
+    )
+    capsys.readouterr()
+    assert (result["names"], result["dim"], result["queries"]) == (2000, 32, 50)
+    flat, hnsw, ivf = result["specs"]
+    assert flat["recall@10"] == 1.0 and flat["bytes_per_vector"] >= 4 * 32
+    assert list(hnsw["search_param"]) == ["efSearch"] and list(ivf["search_param"]) == ["nprobe"]
+    for row in result["specs"]:
+        for key in ("build_s", "load_s", "load_s_mmap", "rss_load_mb", "p50_ms", "batch_qps"):
+            assert key in row
+        assert 0 <= row["recall@10"] <= 1 and row["recall@10_ties"] >= row["recall@10"] - 1e-9
+    assert out.exists() and table.read_text().count("\n") == 5
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("bench-index-")]
+
+
+def test_bench_index_default_specs() -> None:
+    specs = script("bench_index").default_specs(783_967, 384)
+    assert specs == [
+        "Flat",
+        "SQ8",
+        "HNSW32",
+        "HNSW32,SQ8",
+        "IVF4096,SQ8",
+        "IVF4096,PQ96x4fs,RFlat",
+    ]
+
+
+def test_bench_link_on_the_sample_index(
+    sample_index: ConceptIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(sample_index.path), "--mentions", str(SAMPLES / "mentions.txt")]
+    result = script("bench_link").main([*argv, "--single", "5", "--loads", "1"])
+    capsys.readouterr()
+    assert set(result["load"]) == {"plain", "mmap"}
+    assert result["load"]["plain"]["load_s"] > 0 and result["single"]["mentions"] == 5
+    assert set(result["single"]["stages"]) == {"encode", "search", "lookup"}
+    assert 0 < sum(result["batch"]["stage_share"].values()) <= 1.0 + 1e-6
+    assert result["dictionary"]["names"] > 0 and result["dictionary"]["exact_hits"] >= 1
+    assert set(result["meets"]) == {"load_s", "single_p50_ms", "lookup_share_batch"}
