@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from entitylink import Linker, link_dataframe, load_benchmark
@@ -50,7 +49,7 @@ def ray_runner(index: Path, actors: int) -> Callable[[pd.DataFrame], object]:
     ray.data.DataContext.get_current().enable_progress_bars = False
 
     def run(df: pd.DataFrame) -> object:
-        parts = [p for p in np.array_split(df, max(1, len(df) // BATCH)) if len(p)]
+        parts = [df.iloc[i : i + BATCH] for i in range(0, len(df), BATCH)]
         ds = ray.data.from_pandas(parts)
         return link_dataset(ds, index, k=K, concurrency=actors, batch_size=BATCH).materialize()
 
