@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .batch import link_dataframe
 from .benchmarks import Benchmark, load_benchmark
 from .encoders import DEFAULT_MODEL, SAPBERT, Encoder
 from .errors import (
@@ -16,7 +17,9 @@ from .errors import (
     EntityLinkError,
     IndexExistsError,
     IndexFormatError,
+    MissingDependencyError,
     ModelLoadError,
+    TableFormatError,
     TrainingError,
     VocabularyError,
 )
@@ -46,9 +49,11 @@ __all__ = [
     "IndexManifest",
     "Linker",
     "Mention",
+    "MissingDependencyError",
     "ModelLoadError",
     "Pair",
     "SAPBERT",
+    "TableFormatError",
     "TrainingConfig",
     "TrainingError",
     "TrainingResult",
@@ -57,6 +62,7 @@ __all__ = [
     "build_index",
     "detect_format",
     "evaluate",
+    "link_dataframe",
     "load_benchmark",
     "make_pairs",
     "pairs_from_sources",

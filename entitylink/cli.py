@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_batch import add_table_options, engine_options, ray_encode_names, run_link_table
 from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
 from .cli_train import add_train_command, run_train
 from .errors import EntityLinkError
@@ -26,11 +27,14 @@ EPILOG_BUILD = """examples:
   entitylink build-index ../shared/data/vocab/ctd/medic_06Jul2012.txt --out indexes/medic
   entitylink build-index META/MRCONSO.RRF --sab MSH --sab SNOMEDCT_US --out indexes/umls \\
       --model /models/SapBERT-from-PubMedBERT-fulltext --spec HNSW32
+  entitylink build-index medic.txt --out indexes/medic --engine ray --actors 4
 """
 EPILOG_LINK = """examples:
   entitylink link --index indexes/sample "heart attack" "breast cancer"
   entitylink link --index indexes/medic --input mentions.txt --format jsonl -k 5 > links.jsonl
   cat mentions.txt | entitylink link --index indexes/medic --threshold 0.8
+  entitylink link --index indexes/medic --input mentions.parquet --output links.parquet
+  entitylink link --index indexes/medic --input m.csv --column text --output links.csv --engine ray
 """
 
 
@@ -84,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
+    engine = engine_options()
 
     build = commands.add_parser(
         "build-index",
@@ -93,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "directory that replaces --out only when complete.",
         epilog=EPILOG_BUILD,
         formatter_class=formatter,
-        parents=[common, search],
+        parents=[common, search, engine],
     )
     build.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
     build.add_argument("--out", required=True, type=Path, help="index directory to write")
@@ -168,11 +173,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Link mentions given as arguments, in a file (one per line) or on stdin.",
         epilog=EPILOG_LINK,
         formatter_class=formatter,
-        parents=[common, search],
+        parents=[common, search, engine],
     )
     link.add_argument("mentions", nargs="*", help="mentions to link")
     link.add_argument("--index", required=True, type=Path, help="index directory")
-    link.add_argument("--input", type=Path, help="file with one mention per line ('-': stdin)")
+    link.add_argument(
+        "--input",
+        type=Path,
+        help="file with one mention per line ('-': stdin), or a .csv/.tsv/.jsonl/.parquet table",
+    )
     link.add_argument("--output", type=Path, help="write results here (default: stdout)")
     link.add_argument(
         "--format",
@@ -193,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TYPE",
         help="keep concepts of these semantic types only; repeatable",
     )
+    add_table_options(link)
 
     add_evaluation_commands(commands, formatter, common, search)
     device = argparse.ArgumentParser(add_help=False)
@@ -243,6 +253,7 @@ def _build(args: argparse.Namespace) -> None:
             "format": args.format or "detected",
             **options,
         },
+        encode_names=ray_encode_names(args, encoder.config()),
     )
     manifest = index.manifest
     logger.info(
@@ -292,9 +303,14 @@ def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> No
 
 def _link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     from .linker import Linker
+    from .tables_io import table_format
 
     if args.k < 1:
         parser.error(f"-k must be at least 1, got {args.k}")
+    if args.input is not None and table_format(args.input) is not None:
+        return run_link_table(args, parser)
+    if args.engine != "local":
+        parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
     linker = Linker.from_dir(
         args.index, device=args.device, search_params=dict(args.search_param or [])
     )

@@ -8,6 +8,8 @@
     ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked
     ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
     ├── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
+    ├── TableFormatError(ValueError)       a mention table cannot be read, or lacks its column
+    ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
     └── TrainingError                      training cannot start or resume
 
 Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
@@ -38,6 +40,14 @@ class ModelLoadError(EntityLinkError):
 
 class BenchmarkFormatError(EntityLinkError, ValueError):
     """A benchmark file cannot be read or found."""
+
+
+class TableFormatError(EntityLinkError, ValueError):
+    """A table of mentions cannot be read or written: unknown extension, missing column."""
+
+
+class MissingDependencyError(EntityLinkError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
 
 
 class TrainingError(EntityLinkError):

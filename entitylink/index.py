@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -151,6 +151,11 @@ def _write_concepts(
     return {"concepts": count, "names": rows, "sha256": hasher.hexdigest()}
 
 
+NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
+"""Fills ``vectors[i]`` with the vector of the store's name ``i``, for every row (the hook
+:func:`build_index` takes as ``encode_names``; :mod:`entitylink.distributed` gives one on Ray)."""
+
+
 def _encode_names(
     store: ConceptStore,
     encoder: Encoder,
@@ -158,9 +163,14 @@ def _encode_names(
     n: int,
     batch_size: int,
     progress: bool,
+    encode_names: NameEncoding | None,
 ) -> np.memmap[Any, Any]:
     """Encode every name, chunk by chunk, into a float32 ``.npy`` memory map."""
     vectors = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, encoder.dim))
+    if encode_names is not None:
+        encode_names(store, vectors)
+        vectors.flush()
+        return vectors
     with tqdm(total=n, desc="encoding names", unit=" names", disable=not progress) as bar:
         for start in range(0, n, ENCODE_CHUNK):
             names = store.names(start, min(n, start + ENCODE_CHUNK))
@@ -182,6 +192,7 @@ def build_index(
     batch_size: int = 128,
     vocabulary: Mapping[str, Any] | None = None,
     progress: bool = True,
+    encode_names: NameEncoding | None = None,
 ) -> ConceptIndex:
     """Encode every name of ``concepts`` and write an index directory at ``out_dir``.
 
@@ -200,6 +211,9 @@ def build_index(
         Replace an existing directory (only once the new one is complete).
     vocabulary
         Description recorded in the manifest (paths, format); the sha256 is added.
+    encode_names
+        Fills the vectors instead of ``encoder`` in this process (which then only gives the
+        manifest its config and dimension), e.g. :func:`entitylink.distributed.ray_encode_names`.
     """
     out = Path(out_dir)
     if out.exists() and not overwrite:
@@ -224,7 +238,13 @@ def build_index(
             index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)
             logger.info("spec auto: %s %s for %d names", spec, params, counts["names"])
         vectors = _encode_names(
-            store, encoder, tmp / "vectors.npy", counts["names"], batch_size, progress
+            store,
+            encoder,
+            tmp / "vectors.npy",
+            counts["names"],
+            batch_size,
+            progress,
+            encode_names,
         )
         index.fill(vectors)
         index.save(tmp / VECTORS)

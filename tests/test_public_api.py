@@ -22,7 +22,10 @@ def test_every_error_is_an_entitylink_error() -> None:
         "IndexExistsError",
         "ModelLoadError",
         "BenchmarkFormatError",
+        "TableFormatError",
+        "MissingDependencyError",
     ):
         assert issubclass(getattr(entitylink, name), entitylink.EntityLinkError)
     assert issubclass(entitylink.VocabularyError, ValueError)
     assert issubclass(entitylink.IndexExistsError, FileExistsError)
+    assert issubclass(entitylink.MissingDependencyError, ImportError)
