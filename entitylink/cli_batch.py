@@ -25,7 +25,10 @@ def engine_options() -> argparse.ArgumentParser:
     )
     group.add_argument("--actors", type=int, default=2, help="Ray actors (default: 2)")
     group.add_argument(
-        "--cpus-per-actor", type=float, default=1, help="CPUs per Ray actor (default: 1)"
+        "--cpus-per-actor",
+        type=float,
+        help="CPUs per Ray actor (default: 1; when linking, less if the actors would take every "
+        "CPU of the cluster, so that one stays free for reading the input)",
     )
     group.add_argument(
         "--gpus-per-actor", type=float, default=0, help="GPUs per Ray actor (default: 0)"
@@ -66,7 +69,7 @@ def ray_encode_names(args: argparse.Namespace, encoder_config: dict[str, Any]) -
     return ray_encode_names(
         encoder_config,
         actors=args.actors,
-        cpus_per_actor=args.cpus_per_actor,
+        cpus_per_actor=args.cpus_per_actor or 1,
         gpus_per_actor=args.gpus_per_actor,
         batch_size=args.batch_size,
         progress=not args.quiet,

@@ -96,18 +96,22 @@ def link_dataset(
     prefix: str = "",
     concurrency: int = 2,
     batch_size: int = 1024,
-    num_cpus: float = 1,
+    num_cpus: float | None = None,
     num_gpus: float = 0,
 ) -> Any:
     """A lazy ``ray.data.Dataset``: ``ds`` with its ``column`` linked, as :func:`link_dataframe`.
 
     Batches of ``batch_size`` rows go to ``concurrency`` :class:`LinkerActor` actors, each with
     ``num_cpus`` CPUs and ``num_gpus`` GPUs (the encoder runs on CUDA when given one). Mentions
-    are deduplicated within a batch. Leave the cluster a CPU beyond the actors' for Ray Data's
-    read tasks (on 2 CPUs: 2 actors of 0.5 CPU, or 1 of 1), or the read waits forever.
+    are deduplicated within a batch. Ray Data's read tasks need a CPU beyond the actors', or the
+    read waits forever: ``num_cpus=None`` gives each actor 1 CPU, or less so that one CPU of the
+    cluster stays free (on 2 CPUs: 2 actors of 0.5 CPU).
     """
     ray = import_ray()
-    if ray.is_initialized() and concurrency * num_cpus >= ray.cluster_resources().get("CPU", 0):
+    cpus = ray.cluster_resources().get("CPU", 0) if ray.is_initialized() else 0
+    if num_cpus is None:
+        num_cpus = min(1.0, max(0.1, (cpus - 1) / concurrency)) if cpus else 1.0
+    elif cpus and concurrency * num_cpus >= cpus:
         logger.warning(
             "%d actors x %g CPUs take every CPU of the Ray cluster: reading the input needs "
             "one more, or the job waits forever; lower --actors or --cpus-per-actor",
