@@ -85,19 +85,17 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         "threshold": args.threshold,
         "types": args.types,
         "prefix": args.prefix,
+        "chunk_rows": args.chunk_rows,
+        "progress": not args.quiet,
     }
+    table = (args.input, args.output, args.column, args.k)
     if args.engine == "ray":
         from .distributed import init_ray, link_table_ray
 
         init_ray(args.ray_address)
         rows = link_table_ray(
             args.index,
-            args.input,
-            args.output,
-            args.column,
-            args.k,
-            chunk_rows=args.chunk_rows,
-            progress=not args.quiet,
+            *table,
             concurrency=args.actors,
             num_cpus=args.cpus_per_actor,
             num_gpus=args.gpus_per_actor,
@@ -111,14 +109,5 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             params = dict(args.search_param or [])
             return Linker.from_dir(args.index, device=args.device, search_params=params)
 
-        rows = link_table(
-            load,
-            args.input,
-            args.output,
-            args.column,
-            args.k,
-            chunk_rows=args.chunk_rows,
-            progress=not args.quiet,
-            **common,
-        )
+        rows = link_table(load, *table, **common)
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)

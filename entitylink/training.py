@@ -15,6 +15,7 @@ Beside the model: ``train_log.jsonl`` (one line per logged step), ``loss.png``, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -155,12 +156,12 @@ def train(
                 pairs[i] for i in batch_order(len(pairs), config.batch_size, step, config.seed)
             ]
             texts = [p.first for p in batch] + [p.second for p in batch]
-            targets = torch.tensor([labels[p.label] for p in batch] * 2)
+            targets = torch.tensor([labels[p.label] for p in batch] * 2, device=encoder.device)
             with autocast:
                 vectors = encoder.embed(texts)
             vectors = vectors.float()
-            hard = miner(vectors, targets.to(vectors.device))
-            loss = loss_fn(vectors, targets.to(vectors.device), hard)
+            hard = miner(vectors, targets)
+            loss = loss_fn(vectors, targets, hard)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -203,8 +204,6 @@ def train(
 
 
 def _fingerprint(pairs: Sequence[Pair], config: TrainingConfig) -> str:
-    import hashlib
-
     settings = {k: v for k, v in asdict(config).items() if k not in RESUMABLE}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     for pair in pairs:
