@@ -73,7 +73,7 @@ def add_evaluation_commands(
     evaluate.add_argument(
         "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
     )
-    from .cli import add_encoder_speed_options
+    from .cli_build import add_encoder_speed_options
 
     add_encoder_speed_options(evaluate)
     report = commands.add_parser(
@@ -130,7 +130,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
             )
             built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
             linker = Linker(encoder, built)
-        system, name = linker, linker.encoder.model_name
+        config = linker.encoder.config()
+        variants = [config[key] for key in ("dtype", "quantize") if key in config]
+        system = linker
+        name = linker.encoder.model_name + "".join(f" ({v})" for v in variants)
         manifest = linker.index.manifest
         index = {
             "path": str(linker.index.path),

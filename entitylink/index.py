@@ -18,137 +18,43 @@ an interrupted build never leaves a directory that loads.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import logging
 import os
-import platform
 import shutil
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from importlib.metadata import version
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 import sqlalchemy as sa
-from packaging.version import Version
 from tqdm.auto import tqdm
 
-from ._version import __version__
 from .encoders import Encoder
-from .errors import IndexExistsError, IndexFormatError, VocabularyError
+from .errors import IndexExistsError, IndexFormatError
+from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .records import Concept
-from .store import ConceptStore
+from .store import ConceptStore, write_concepts
 from .vectors import AUTO, VectorIndex, choose_spec, default_search_params
+
+__all__ = [
+    "CONCEPTS",
+    "MANIFEST",
+    "VECTORS",
+    "ConceptIndex",
+    "IndexManifest",
+    "build_index",
+    "library_versions",
+    "reindex",
+]
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-MANIFEST, VECTORS, CONCEPTS = "manifest.json", "vectors.faiss", "concepts.sqlite"
-CONCEPT_BATCH = 20_000
 ENCODE_CHUNK = 16_384
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of entitylink and the libraries that shape an index."""
-    names = ("torch", "transformers", "faiss-cpu", "numpy", "sqlalchemy")
-    found = {"entitylink": __version__, "python": platform.python_version()}
-    for name in names:
-        try:
-            found[name] = version(name)
-        except Exception:  # noqa: BLE001 - a missing distribution is simply not recorded
-            continue
-    return found
-
-
-@dataclass(frozen=True)
-class IndexManifest:
-    """What ``manifest.json`` holds."""
-
-    encoder: dict[str, Any]
-    index: dict[str, Any]
-    counts: dict[str, int]
-    vocabulary: dict[str, Any]
-    files: dict[str, int]
-    build_seconds: float
-    versions: dict[str, str] = field(default_factory=library_versions)
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    format_version: int = FORMAT_VERSION
-
-    def write(self, directory: Path) -> None:
-        (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n")
-
-    @classmethod
-    def read(cls, directory: Path) -> IndexManifest:
-        """Read and check ``manifest.json``: format version, files present with their sizes."""
-        path = directory / MANIFEST
-        if not path.is_file():
-            raise IndexFormatError(f"{directory}: not an index directory (no {MANIFEST})")
-        try:
-            data = json.loads(path.read_text())
-            manifest = cls(**data)
-        except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
-            raise IndexFormatError(f"{path}: unreadable manifest: {exc}") from exc
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexFormatError(
-                f"{directory}: index format {manifest.format_version}, this entitylink reads "
-                f"format {FORMAT_VERSION}; rebuild the index with this version"
-            )
-        built_by = manifest.versions.get("entitylink", "0")
-        if Version(built_by) > Version(__version__):
-            logger.warning(
-                "%s was built by entitylink %s, newer than %s",
-                directory,
-                built_by,
-                __version__,
-            )
-        for name, size in manifest.files.items():
-            actual = (directory / name).stat().st_size if (directory / name).exists() else None
-            if actual != size:
-                raise IndexFormatError(
-                    f"{directory / name}: {'missing' if actual is None else f'{actual} bytes'}, "
-                    f"the manifest says {size} bytes: the index is truncated or altered; rebuild it"
-                )
-        return manifest
-
-
-def _hash_concept(hasher: Any, concept: Concept) -> None:
-    hasher.update(json.dumps(asdict(concept), ensure_ascii=False).encode() + b"\n")
-
-
-def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyError:
-    """Name the concept ID that made a batch insert fail (within the batch, or stored before)."""
-    counts = Counter(c.concept_id for c in batch)
-    repeated = [i for i, n in counts.items() if n > 1] or [i for i in counts if store.get(i)]
-    return VocabularyError(f"concept ID {min(repeated)!r} occurs more than once")
-
-
-def _write_concepts(
-    concepts: Iterable[Concept], store: ConceptStore, progress: bool
-) -> dict[str, Any]:
-    """Store all concepts in batches; returns counts and the sha256 of the concepts as read."""
-    hasher, rows, count = hashlib.sha256(), 0, 0
-    stream = iter(concepts)
-    with tqdm(desc="reading vocabulary", unit=" concepts", disable=not progress) as bar:
-        while batch := list(islice(stream, CONCEPT_BATCH)):
-            for concept in batch:
-                _hash_concept(hasher, concept)
-            try:
-                rows = store.add(batch, rows)
-            except sa.exc.IntegrityError:
-                raise _duplicate_error(store, batch) from None
-            count += len(batch)
-            bar.update(len(batch))
-    if not count:
-        raise VocabularyError("the vocabulary holds no concepts (check the file and its filters)")
-    store.finish()
-    return {"concepts": count, "names": rows, "sha256": hasher.hexdigest()}
 
 
 NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
@@ -216,27 +122,17 @@ def build_index(
         manifest its config and dimension), e.g. :func:`entitylink.distributed.ray_encode_names`.
     """
     out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise IndexExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
     auto = spec == AUTO
     if not auto:
         params = dict(search_params if search_params is not None else default_search_params(spec))
         index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)  # fail early
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the index is an ordinary directory
     started = time.perf_counter()
-    try:
+    with _building(out, overwrite) as tmp:
         store = ConceptStore.create(tmp / CONCEPTS)
-        counts = _write_concepts(concepts, store, progress)
+        counts = write_concepts(concepts, store, progress)
         sha256 = counts.pop("sha256")
         if auto:
-            spec, chosen = choose_spec(counts["names"], encoder.dim, memory_budget)
-            params = dict(search_params if search_params is not None else chosen)
-            index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)
-            logger.info("spec auto: %s %s for %d names", spec, params, counts["names"])
+            spec, params, index = _auto(counts["names"], encoder.dim, memory_budget, search_params)
         vectors = _encode_names(
             store,
             encoder,
@@ -252,23 +148,105 @@ def build_index(
         (tmp / "vectors.npy").unlink()
         IndexManifest(
             encoder=encoder.config(),
-            index={
-                "spec": spec,
-                "metric": "inner_product",
-                "search_params": params,
-                **({"chosen_by": AUTO, "memory_budget": memory_budget} if auto else {}),
-            },
+            index=_describe(spec, params, memory_budget if auto else False),
             counts=counts,
             vocabulary={**(vocabulary or {}), "sha256": sha256},
-            files={name: (tmp / name).stat().st_size for name in (VECTORS, CONCEPTS)},
+            files=_sizes(tmp),
             build_seconds=round(time.perf_counter() - started, 2),
         ).write(tmp)
+    logger.info("wrote %s: %d concepts, %d names", out, counts["concepts"], counts["names"])
+    return ConceptIndex.load(out)
+
+
+def reindex(
+    source: str | Path,
+    out_dir: str | Path,
+    *,
+    spec: str = AUTO,
+    search_params: Mapping[str, int] | None = None,
+    memory_budget: int | None = None,
+    overwrite: bool = False,
+) -> ConceptIndex:
+    """Copy an index directory with its vectors in another FAISS spec, without encoding again.
+
+    ``source`` must be ``Flat`` (the only spec that keeps the vectors exactly); its concept
+    table is copied as it is. ``spec``, ``search_params`` and ``memory_budget`` are as in
+    :func:`build_index`; the manifest records the source.
+    """
+    src = ConceptIndex.load(source, mmap=True)
+    if src.manifest.index["spec"] != "Flat":
+        raise IndexFormatError(
+            f"{src.path}: a {src.manifest.index['spec']} index keeps approximate vectors; "
+            "reindex from a Flat index, or rebuild from the vocabulary with build-index"
+        )
+    out, n, dim = Path(out_dir), len(src.vectors), src.vectors.dim
+    auto = spec == AUTO
+    if not auto:
+        params = dict(search_params if search_params is not None else default_search_params(spec))
+        index = VectorIndex(VectorIndex.create(spec, dim).index, params)
+    started = time.perf_counter()
+    with _building(out, overwrite) as tmp:
+        if auto:
+            spec, params, index = _auto(n, dim, memory_budget, search_params)
+        shutil.copyfile(src.path / CONCEPTS, tmp / CONCEPTS)
+        vectors = np.lib.format.open_memmap(tmp / "vectors.npy", "w+", np.float32, (n, dim))
+        flat = faiss.read_index(str(src.path / VECTORS), faiss.IO_FLAG_MMAP)
+        for start in range(0, n, ENCODE_CHUNK):
+            vectors[start : start + ENCODE_CHUNK] = flat.reconstruct_n(
+                start, min(ENCODE_CHUNK, n - start)
+            )
+        index.fill(vectors)
+        index.save(tmp / VECTORS)
+        del vectors, flat
+        (tmp / "vectors.npy").unlink()
+        description = _describe(spec, params, memory_budget if auto else False)
+        replace(
+            src.manifest,
+            index={**description, "reindexed_from": str(src.path)},
+            files=_sizes(tmp),
+            build_seconds=round(time.perf_counter() - started, 2),
+            versions=library_versions(),
+            created_at=now_utc(),
+        ).write(tmp)
+    logger.info("wrote %s: %s from %s", out, spec, src.path)
+    return ConceptIndex.load(out)
+
+
+def _auto(
+    names: int, dim: int, memory_budget: int | None, search_params: Mapping[str, int] | None
+) -> tuple[str, dict[str, int], VectorIndex]:
+    spec, chosen = choose_spec(names, dim, memory_budget)
+    params = dict(search_params if search_params is not None else chosen)
+    logger.info("spec auto: %s %s for %d names", spec, params, names)
+    return spec, params, VectorIndex(VectorIndex.create(spec, dim).index, params)
+
+
+def _describe(spec: str, params: dict[str, int], budget: int | None | bool) -> dict[str, Any]:
+    """The manifest's ``index`` entry; ``budget`` False when the spec was not chosen by auto."""
+    auto = {} if budget is False else {"chosen_by": AUTO, "memory_budget": budget}
+    return {"spec": spec, "metric": "inner_product", "search_params": params, **auto}
+
+
+def _sizes(directory: Path) -> dict[str, int]:
+    return {name: (directory / name).stat().st_size for name in (VECTORS, CONCEPTS)}
+
+
+@contextlib.contextmanager
+def _building(out: Path, overwrite: bool) -> Iterator[Path]:
+    """A hidden directory beside ``out`` to build in; it replaces ``out`` only when complete."""
+    if out.exists() and not overwrite:
+        raise IndexExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the index is an ordinary directory
+    try:
+        yield tmp
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    logger.info("wrote %s: %d concepts, %d names", out, counts["concepts"], counts["names"])
-    return ConceptIndex.load(out)
 
 
 def _replace(new: Path, out: Path) -> None:

@@ -10,12 +10,19 @@ the name's row in the vector index). The store knows nothing about vectors.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict
+from itertools import islice
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from tqdm.auto import tqdm
 
+from .errors import VocabularyError
 from .records import Concept
 
 metadata = sa.MetaData()
@@ -36,12 +43,33 @@ names_table = sa.Table(
     sa.Column("concept_id", sa.String, nullable=False),
     sa.Column("name", sa.String, nullable=False),
 )
+CONCEPT_BATCH = 20_000
 _IN_CHUNK = 30_000  # SQLite allows 32,766 bound parameters per statement
+_LOOKUP = (
+    sa.select(
+        names_table.c.row,
+        names_table.c.concept_id,
+        names_table.c.name,
+        concepts_table.c.name,
+        concepts_table.c.types,
+    )
+    .join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
+    .where(
+        names_table.c.row.in_(
+            sa.select(sa.column("value", sa.Integer))
+            .select_from(sa.func.json_each(sa.bindparam("rows")))
+            .scalar_subquery()
+        )
+    )
+)
 
 
-@dataclass(frozen=True, slots=True)
-class NameRow:
-    """One name of the index, joined with its concept."""
+class NameRow(NamedTuple):
+    """One name of the index, joined with its concept.
+
+    A named tuple, not a frozen dataclass: a batch of mentions looks up tens of thousands of
+    rows, and a frozen dataclass took 5-10x longer to build (``scripts/bench_link.py``).
+    """
 
     row: int
     concept_id: str
@@ -126,22 +154,15 @@ class ConceptStore:
             return list(connection.execute(query).scalars())
 
     def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
-        """The names at ``rows`` with their concepts, by row; one query per 30,000 rows."""
-        wanted = sorted(set(rows))
-        found: dict[int, NameRow] = {}
-        query = sa.select(
-            names_table.c.row,
-            names_table.c.concept_id,
-            names_table.c.name,
-            concepts_table.c.name,
-            concepts_table.c.types,
-        ).join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
+        """The names at ``rows`` with their concepts, by row, in one query.
+
+        The rows travel as one JSON array (SQLite's ``json_each``) rather than as an ``IN`` list
+        of bound parameters, which SQLAlchemy expands one by one and SQLite caps at 32,766.
+        """
+        wanted = json.dumps(sorted({int(row) for row in rows}))
         with self.engine.connect() as connection:
-            for i in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[i : i + _IN_CHUNK]
-                for r in connection.execute(query.where(names_table.c.row.in_(chunk))):
-                    found[r[0]] = NameRow(r[0], r[1], r[2], r[3], _split(r[4]))
-        return found
+            result = connection.execute(_LOOKUP, {"rows": wanted})
+            return {r[0]: NameRow(r[0], r[1], r[2], r[3], _split(r[4])) for r in result}
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The ``alt_ids`` of these concepts (those without any are left out)."""
@@ -175,3 +196,36 @@ class ConceptStore:
                 source=row.source,
                 alt_ids=_split(row.alt_ids),
             )
+
+
+def _hash_concept(hasher: Any, concept: Concept) -> None:
+    hasher.update(json.dumps(asdict(concept), ensure_ascii=False).encode() + b"\n")
+
+
+def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyError:
+    """Name the concept ID that made a batch insert fail (within the batch, or stored before)."""
+    counts = Counter(c.concept_id for c in batch)
+    repeated = [i for i, n in counts.items() if n > 1] or [i for i in counts if store.get(i)]
+    return VocabularyError(f"concept ID {min(repeated)!r} occurs more than once")
+
+
+def write_concepts(
+    concepts: Iterable[Concept], store: ConceptStore, progress: bool
+) -> dict[str, Any]:
+    """Store all concepts in batches; returns counts and the sha256 of the concepts as read."""
+    hasher, rows, count = hashlib.sha256(), 0, 0
+    stream = iter(concepts)
+    with tqdm(desc="reading vocabulary", unit=" concepts", disable=not progress) as bar:
+        while batch := list(islice(stream, CONCEPT_BATCH)):
+            for concept in batch:
+                _hash_concept(hasher, concept)
+            try:
+                rows = store.add(batch, rows)
+            except sa.exc.IntegrityError:
+                raise _duplicate_error(store, batch) from None
+            count += len(batch)
+            bar.update(len(batch))
+    if not count:
+        raise VocabularyError("the vocabulary holds no concepts (check the file and its filters)")
+    store.finish()
+    return {"concepts": count, "names": rows, "sha256": hasher.hexdigest()}

@@ -6,7 +6,7 @@ Similarity is always inner product (cosine when vectors are L2-normalised).
 >>> index = VectorIndex.create("HNSW32", dim=384)                   # doctest: +SKIP
 >>> scores, rows = index.search(queries, k=10)                      # doctest: +SKIP
 >>> choose_spec(783_967, 384, memory_budget=parse_size("1GB"))
-('HNSW32,SQ8', {'efSearch': 512})
+('IVF4096,SQ8', {'nprobe': 2048})
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ TRAIN_SAMPLE = 200_000  # vectors used to train IVF / PQ / SQ indexes
 ADD_CHUNK = 65_536
 AUTO = "auto"
 # Exact search while a query scans at most 200k MiniLM (100k BERT-base) vectors, ~300 MB: Flat
-# over all 784k MeSH names took 85 ms per single query here (scripts/bench_index.py).
+# over all 784k MeSH names took 45 ms per single query here (scripts/bench_index.py).
 FLAT_MAX_FLOATS = 200_000 * 384
-HNSW_EF_SEARCH = 512  # recall@10 >= 0.99 on MeSH / MiniLM with HNSW32 and HNSW32,SQ8
-IVF_NPROBE_SHARE = 50  # percent of the lists probed: recall@10 >= 0.99 on MeSH / MiniLM
-HNSW_LINK_BYTES = 272  # per vector: 2 x 32 level-0 links of 4 bytes, plus upper levels
+# Probing half the inverted lists kept recall@10 >= 0.99 against exact search on MeSH (784k
+# names, MiniLM, BC5CDR-chemical queries): 0.992 with 2048 of 4096 lists, 0.980 with 1024.
+IVF_NPROBE_SHARE = 50  # percent
+REFINE_K_FACTOR = 8  # RFlat re-ranks 8x the wanted hits with the full vectors
 _UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
@@ -56,14 +57,15 @@ def ivf_lists(names: int) -> int:
 
 def estimated_bytes(spec: str, names: int, dim: int) -> int:
     """Memory of a loaded index of one of the specs :func:`choose_spec` picks from."""
-    per_vector = {"Flat": 4 * dim, "HNSW32": 4 * dim + HNSW_LINK_BYTES}
-    per_vector["HNSW32,SQ8"] = dim + HNSW_LINK_BYTES
-    if match := re.fullmatch(r"IVF(\d+),(SQ8|PQ(\d+)x4fs)", spec):
-        codes = dim if match.group(2) == "SQ8" else int(match.group(3)) // 2
-        return names * (codes + 8) + int(match.group(1)) * dim * 4  # codes, ids, centroids
-    if spec not in per_vector:
+    if spec == "Flat":
+        return names * 4 * dim
+    match = re.fullmatch(r"IVF(\d+),(SQ8|PQ(\d+)x4fs)(,RFlat)?", spec)
+    if not match:
         raise ValueError(f"no memory estimate for {spec!r}")
-    return names * per_vector[spec]
+    lists, codes, subquantizers, refine = match.groups()
+    per_vector = dim if codes == "SQ8" else int(subquantizers) // 2
+    per_vector += 8 + (4 * dim if refine else 0)  # the id, and the full vector for RFlat
+    return names * per_vector + int(lists) * dim * 4  # plus the centroids
 
 
 def choose_spec(
@@ -71,46 +73,54 @@ def choose_spec(
 ) -> tuple[str, dict[str, int]]:
     """The FAISS spec and search parameters for ``--spec auto``, as autofaiss chooses.
 
-    Exact ``Flat`` while ``names * dim`` <= :data:`FLAT_MAX_FLOATS`; then ``HNSW32`` (fast,
-    recall@10 >= 0.99 with ``efSearch`` 512 on MeSH), ``HNSW32,SQ8`` (4x smaller vectors),
-    ``IVF{k},SQ8`` and last ``IVF{k},PQ{dim/4}x4fs`` (recall@10 well below 0.99; only when
-    nothing else fits): the first whose :func:`estimated_bytes` fits ``memory_budget``
-    (bytes; ``None``: no limit).
+    Exact ``Flat`` while ``names * dim`` <= :data:`FLAT_MAX_FLOATS`; then the first of these
+    whose :func:`estimated_bytes` fits ``memory_budget`` (bytes; ``None``: no limit), each
+    probing half its ``k`` (about ``4 sqrt(names)``) lists:
+
+    - ``IVF{k},PQ{dim/4}x4fs,RFlat``: fast-scan codes re-ranked with the full vectors; the
+      fastest at recall@10 >= 0.99 on MeSH (3.7 ms a query against 45 ms for ``Flat``), and
+      about as large as ``Flat``;
+    - ``IVF{k},SQ8``: 8-bit codes, a quarter of the memory, as slow as ``Flat`` at that recall;
+    - ``IVF{k},PQ{dim/4}x4fs``: an eighth of ``SQ8``; recall@10 well below 0.99 (warned).
+
+    HNSW is not offered: on MeSH it needed ``efSearch`` 4096 for recall@10 0.99 (20 ms a
+    query, a 100 s build) and with ``SQ8`` did not reach it (``scripts/bench_index.py``).
 
     >>> choose_spec(50_000, 768)
     ('Flat', {})
     >>> choose_spec(12_000_000, 768, memory_budget=parse_size("16GB"))
-    ('HNSW32,SQ8', {'efSearch': 512})
+    ('IVF16384,SQ8', {'nprobe': 8192})
     """
     if names < 0 or dim < 1:
         raise ValueError(f"need names >= 0 and dim >= 1, got {names} and {dim}")
     lists = ivf_lists(names)
-    nprobe = max(1, lists * IVF_NPROBE_SHARE // 100)
+    probe = {"nprobe": max(1, lists * IVF_NPROBE_SHARE // 100)}
+    pq = f"IVF{lists},PQ{max(1, dim // 4)}x4fs"
     ladder: list[tuple[str, dict[str, int]]] = [
-        ("HNSW32", {"efSearch": HNSW_EF_SEARCH}),
-        ("HNSW32,SQ8", {"efSearch": HNSW_EF_SEARCH}),
-        (f"IVF{lists},SQ8", {"nprobe": nprobe}),
-        (f"IVF{lists},PQ{max(1, dim // 4)}x4fs", {"nprobe": nprobe}),
+        (f"{pq},RFlat", {**probe, "k_factor_rf": REFINE_K_FACTOR}),
+        (f"IVF{lists},SQ8", probe),
+        (pq, probe),
     ]
     if names * dim <= FLAT_MAX_FLOATS:
         ladder.insert(0, ("Flat", {}))
     for spec, params in ladder:
         if memory_budget is None or estimated_bytes(spec, names, dim) <= memory_budget:
-            if spec.startswith("IVF") and "PQ" in spec:
+            if spec == pq:
                 logger.warning("only %s fits the memory budget: expect recall@10 < 0.99", spec)
             return spec, params
-    smallest = estimated_bytes(ladder[-1][0], names, dim)
+    smallest = estimated_bytes(pq, names, dim)
     raise ValueError(
         f"no index of {names} vectors of dimension {dim} fits {memory_budget} bytes; "
-        f"the smallest ({ladder[-1][0]}) needs about {smallest} bytes"
+        f"the smallest ({pq}) needs about {smallest} bytes"
     )
 
 
 def default_search_params(spec: str) -> dict[str, int]:
-    """Search parameters that keep approximate specs close to exact search.
+    """Search parameters for a spec given by name (``--spec auto`` brings its own).
 
-    IVF probes an eighth of its lists (at least 32): on MeSH (784k names, MiniLM) with
-    ``IVF1024,SQ8``, recall@10 against ``Flat`` was 0.875 with 32 probes and 0.945 with 128.
+    IVF probes an eighth of its lists (at least 32) and HNSW searches 128 deep: fast, with
+    recall@10 against ``Flat`` of 0.86-0.95 on MeSH, which cost BC5CDR-chemical no Acc@1 (see
+    the README); ``--search-param`` trades speed for recall. ``RFlat`` re-ranks 8x.
     """
     params: dict[str, int] = {}
     if "HNSW" in spec:
@@ -118,6 +128,8 @@ def default_search_params(spec: str) -> dict[str, int]:
     if match := re.search(r"IVF(\d+)", spec):
         lists = int(match.group(1))
         params["nprobe"] = min(lists, max(32, lists // 8))
+    if "RFlat" in spec or "Refine" in spec:
+        params["k_factor_rf"] = REFINE_K_FACTOR
     return params
 
 

@@ -8,6 +8,7 @@ Python dict built from the same index's names) is timed in the same run.
 
     python scripts/bench_link.py                                 # /work/main/indexes/mesh
     python scripts/bench_link.py indexes/medic --benchmark ncbi-disease --single 300
+    python scripts/bench_link.py indexes/mesh --search-param nprobe=512     # recall@10 >= 0.99
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ import json, os, sys, time
 started = time.perf_counter()
 from entitylink import Linker
 imported = time.perf_counter()
-linker = Linker.from_dir(sys.argv[1], device="cpu", mmap=sys.argv[2] == "1")
+linker = Linker.from_dir(
+    sys.argv[1], device="cpu", mmap=sys.argv[2] == "1", search_params=json.loads(sys.argv[4])
+)
 loaded = time.perf_counter()
 linker.link([sys.argv[3]], k=10)
 first = time.perf_counter()
@@ -52,11 +55,14 @@ def _normalise(name: str) -> str:
     return normalize_name(name)
 
 
-def cold_load(index: Path, mmap: bool, mention: str, runs: int) -> dict[str, Any]:
+def cold_load(
+    index: Path, mmap: bool, mention: str, runs: int, params: dict[str, int]
+) -> dict[str, Any]:
     """Median of ``runs`` fresh processes: import, ``Linker.from_dir``, first query, RSS."""
     samples = []
     for _ in range(runs):
-        command = [sys.executable, "-c", LOAD_CODE, str(index), "1" if mmap else "0", mention]
+        flag = "1" if mmap else "0"
+        command = [sys.executable, "-c", LOAD_CODE, str(index), flag, mention, json.dumps(params)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"loading {index} failed:\n{done.stderr[-2000:]}")
@@ -141,6 +147,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--loads", type=int, default=3, help="fresh processes per load figure")
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--threads", type=int, help="torch and FAISS threads (default: theirs)")
+    parser.add_argument(
+        "--search-param",
+        action="append",
+        default=[],
+        metavar="KEY=N",
+        help="FAISS search parameter instead of the manifest's, e.g. nprobe=512; repeatable",
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
     import torch
@@ -157,16 +170,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     else:
         texts = [m.text for m in load_benchmark(args.benchmark, "test").mentions]
     mentions = sorted(set(texts))
+    params = {k: int(v) for k, _, v in (p.partition("=") for p in args.search_param)}
     load = {
-        "plain": cold_load(args.index, False, mentions[0], args.loads),
-        "mmap": cold_load(args.index, True, mentions[0], args.loads),
+        "plain": cold_load(args.index, False, mentions[0], args.loads, params),
+        "mmap": cold_load(args.index, True, mentions[0], args.loads, params),
     }
-    linker = Linker.from_dir(args.index, device="cpu")
+    linker = Linker.from_dir(args.index, device="cpu", search_params=params)
     one = single(linker, mentions[: args.single], args.k)
     many = batch(linker, mentions, args.k)
     result = {
         "index": str(args.index),
-        "spec": linker.index.manifest.index,
+        "spec": {
+            **linker.index.manifest.index,
+            "search_params": linker.index.vectors.search_params,
+        },
         "names": linker.index.manifest.counts["names"],
         "encoder": linker.encoder.config(),
         "threads": torch.get_num_threads(),

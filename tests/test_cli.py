@@ -123,7 +123,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert exited.value.code == 2
 
 
-@pytest.mark.parametrize("command", ["build-index", "link", "info", "train"])
+@pytest.mark.parametrize("command", ["build-index", "reindex", "link", "info", "train"])
 def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
@@ -192,3 +192,19 @@ def test_build_index_auto_spec_and_speed_options(
     with pytest.raises(SystemExit) as exit_info:
         main([*argv, "--memory-budget", "lots"])
     assert exit_info.value.code == 2 and "write e.g. 4GB" in capsys.readouterr().err
+
+
+def test_reindex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flat, hnsw = tmp_path / "flat", tmp_path / "hnsw"
+    code, _, err = run(capsys, "build-index", str(SAMPLES / "vocab.tsv"), "--out", str(flat))
+    assert code == 0, err
+    argv = ["reindex", str(flat), "--out", str(hnsw), "--spec", "HNSW16"]
+    code, _, err = run(capsys, *argv, "--search-param", "efSearch=32")
+    assert code == 0 and "HNSW16" in err, err
+    assert ConceptIndex.load(hnsw).manifest.index["search_params"] == {"efSearch": 32}
+    code, stdout, _ = run(capsys, "link", "--index", str(hnsw), "asthma", "--format", "jsonl")
+    assert code == 0 and json.loads(stdout)["candidates"][0]["name"] == "asthma"
+    code, _, err = run(capsys, *argv, "--memory-budget", "1GB", "--overwrite")
+    assert code == 1 and "--memory-budget applies to --spec auto only" in err
+    code, _, err = run(capsys, "reindex", str(hnsw), "--out", str(tmp_path / "x"))
+    assert code == 1 and "keeps approximate vectors" in err

@@ -22,7 +22,7 @@ from entitylink import (
     build_index,
     read_vocabulary,
 )
-from entitylink.index import CONCEPTS, MANIFEST, VECTORS
+from entitylink.index import CONCEPTS, MANIFEST, VECTORS, reindex
 
 from .conftest import SAMPLES
 
@@ -219,3 +219,33 @@ def test_auto_spec_is_chosen_from_the_names_and_recorded(
         "chosen_by": "auto",
         "memory_budget": 10**9,
     }
+
+
+def test_reindex_copies_a_flat_index_into_another_spec(
+    sample_index: ConceptIndex, tmp_path: Path
+) -> None:
+    out = reindex(
+        sample_index.path, tmp_path / "hnsw", spec="HNSW16", search_params={"efSearch": 64}
+    )
+    assert out.manifest.index["spec"] == "HNSW16"
+    assert out.manifest.index["search_params"] == {"efSearch": 64}
+    assert out.manifest.index["reindexed_from"] == str(sample_index.path)
+    assert (out.manifest.encoder, out.manifest.counts) == (
+        sample_index.manifest.encoder,
+        sample_index.manifest.counts,
+    )
+    assert (out.path / CONCEPTS).read_bytes() == (sample_index.path / CONCEPTS).read_bytes()
+    vectors = sample_index.vectors.index.reconstruct_n(0, len(sample_index.vectors))
+    found = out.vectors.search(vectors, 1)[1][:, 0]
+    assert (found == np.arange(len(vectors))).mean() > 0.95  # a name finds itself
+
+
+def test_reindex_auto_and_refusals(tiny_index: ConceptIndex, tmp_path: Path) -> None:
+    auto = reindex(tiny_index.path, tmp_path / "auto", memory_budget=10**9)
+    assert auto.manifest.index["spec"] == "Flat" and auto.manifest.index["chosen_by"] == "auto"
+    with pytest.raises(IndexExistsError):
+        reindex(tiny_index.path, tmp_path / "auto")
+    sq8 = reindex(tiny_index.path, tmp_path / "sq8", spec="SQ8")
+    with pytest.raises(IndexFormatError, match="keeps approximate vectors"):
+        reindex(sq8.path, tmp_path / "again")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["auto", "sq8"]  # nothing half-written

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from entitylink.vectors import (
-    HNSW_EF_SEARCH,
     IVF_NPROBE_SHARE,
+    REFINE_K_FACTOR,
     VectorIndex,
     choose_spec,
     default_search_params,
@@ -22,12 +22,12 @@ def unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("spec", ["Flat", "HNSW16", "IVF8,Flat", "SQ8"])
+@pytest.mark.parametrize("spec", ["Flat", "HNSW16", "IVF8,Flat", "SQ8", "IVF8,PQ8x4fs,RFlat"])
 def test_approximate_specs_find_the_exact_neighbour(spec: str) -> None:
     data = unit_vectors(2000, 32)
     index = VectorIndex.create(spec, 32)
     index.fill(data)
-    index = VectorIndex(index.index, {"nprobe": 8} if "IVF" in spec else {})
+    index = VectorIndex(index.index, default_search_params(spec))
     scores, rows = index.search(data[:50], 5)
     assert (rows[:, 0] == np.arange(50)).mean() >= 0.95
     assert np.all(np.diff(scores, axis=1) <= 1e-6)  # best first
@@ -65,6 +65,7 @@ def test_default_search_params() -> None:
     assert default_search_params("IVF4096,SQ8") == {"nprobe": 512}
     assert default_search_params("IVF1024,SQ8") == {"nprobe": 128}
     assert default_search_params("IVF8,Flat") == {"nprobe": 8}
+    assert default_search_params("IVF64,PQ8x4fs,RFlat") == {"nprobe": 32, "k_factor_rf": 8}
 
 
 @pytest.mark.parametrize(
@@ -72,12 +73,11 @@ def test_default_search_params() -> None:
     [
         (50_000, 384, None, ("Flat", {})),
         (200_000, 384, None, ("Flat", {})),
-        (200_000, 768, None, ("HNSW32", {"efSearch": HNSW_EF_SEARCH})),
-        (783_967, 384, None, ("HNSW32", {"efSearch": HNSW_EF_SEARCH})),
-        (783_967, 384, "1GB", ("HNSW32,SQ8", {"efSearch": HNSW_EF_SEARCH})),
-        (12_000_000, 768, "16GB", ("HNSW32,SQ8", {"efSearch": HNSW_EF_SEARCH})),
-        (12_000_000, 768, "10GB", ("IVF16384,SQ8", {"nprobe": IVF_NPROBE_SHARE * 16384 // 100})),
-        (100_000, 768, "120MB", ("HNSW32,SQ8", {"efSearch": HNSW_EF_SEARCH})),
+        (200_000, 768, None, ("IVF2048,PQ192x4fs,RFlat", {"nprobe": 1024, "k_factor_rf": 8})),
+        (783_967, 384, None, ("IVF4096,PQ96x4fs,RFlat", {"nprobe": 2048, "k_factor_rf": 8})),
+        (783_967, 384, "1GB", ("IVF4096,SQ8", {"nprobe": 2048})),
+        (12_000_000, 768, "16GB", ("IVF16384,SQ8", {"nprobe": IVF_NPROBE_SHARE * 16384 // 100})),
+        (100_000, 768, "120MB", ("IVF1024,SQ8", {"nprobe": 512})),
     ],
 )
 def test_choose_spec(
@@ -87,6 +87,20 @@ def test_choose_spec(
     assert (spec, params) == expected
     assert budget is None or estimated_bytes(spec, names, dim) <= parse_size(budget)
     VectorIndex(VectorIndex.create(spec, dim).index, params)  # a valid spec with valid params
+
+
+def test_refine_keeps_its_k_factor() -> None:
+    assert choose_spec(10**6, 768)[1]["k_factor_rf"] == REFINE_K_FACTOR
+
+
+def test_estimated_bytes_match_built_indexes(tmp_path: Path) -> None:
+    data = unit_vectors(5000, 32)
+    for spec in ("Flat", "IVF16,SQ8", "IVF16,PQ8x4fs", "IVF16,PQ8x4fs,RFlat"):
+        index = VectorIndex.create(spec, 32)
+        index.fill(data)
+        index.save(tmp_path / "v.faiss")
+        size = (tmp_path / "v.faiss").stat().st_size
+        assert abs(size - estimated_bytes(spec, 5000, 32)) / size < 0.1, spec
 
 
 def test_choose_spec_falls_back_to_pq_then_refuses(caplog: pytest.LogCaptureFixture) -> None:
