@@ -16,7 +16,7 @@ EPILOG_BUILD = """examples:
   entitylink build-index data_samples/MRCONSO.RRF --out indexes/sample
   entitylink build-index ../shared/data/vocab/ctd/medic_06Jul2012.txt --out indexes/medic
   entitylink build-index META/MRCONSO.RRF --sab MSH --sab SNOMEDCT_US --out indexes/umls \\
-      --model /models/SapBERT-from-PubMedBERT-fulltext --spec HNSW32
+      --model /models/SapBERT-from-PubMedBERT-fulltext --spec auto --memory-budget 16GB
   entitylink build-index medic.txt --out indexes/medic --engine ray --actors 4
 """
 EPILOG_REINDEX = """examples:
@@ -55,11 +55,13 @@ def key_value(text: str) -> tuple[str, int]:
     return key, int(value)
 
 
-def add_spec_options(parser: argparse.ArgumentParser, default: str) -> None:
-    """``--spec`` and ``--memory-budget``."""
+def add_spec_options(parser: argparse.ArgumentParser, default: str, *aliases: str) -> None:
+    """``--spec`` (and ``aliases``) and ``--memory-budget``."""
     parser.add_argument(
         "--spec",
         "--index-spec",
+        *aliases,
+        dest="spec",
         default=default,
         help=f"FAISS factory string: Flat (exact), IVF4096,SQ8, HNSW32 ..., or auto (chosen from "
         f"the number of names and --memory-budget; see the README's Performance); "
@@ -121,7 +123,7 @@ def add_build_commands(
         action="store_false",
         help="keep raw vectors (SapBERT's inner product) instead of L2-normalising",
     )
-    add_spec_options(build, default="Flat")
+    add_spec_options(build, "Flat", "--index")
     add_encoder_speed_options(build)
     build.add_argument(
         "--batch-size",
@@ -173,7 +175,7 @@ def add_build_commands(
         help="FAISS search parameter (nprobe, efSearch...) instead of the spec's defaults",
     )
     reindex.add_argument("--out", required=True, type=Path, help="index directory to write")
-    add_spec_options(reindex, default="auto")
+    add_spec_options(reindex, "auto")
     reindex.add_argument(
         "--overwrite", action="store_true", help="replace an existing index directory"
     )

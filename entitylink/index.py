@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 import sqlalchemy as sa
 from tqdm.auto import tqdm
@@ -142,7 +141,7 @@ def build_index(
             progress,
             encode_names,
         )
-        index.fill(vectors)
+        _fill(index, vectors, progress)
         index.save(tmp / VECTORS)
         del vectors
         (tmp / "vectors.npy").unlink()
@@ -166,6 +165,7 @@ def reindex(
     search_params: Mapping[str, int] | None = None,
     memory_budget: int | None = None,
     overwrite: bool = False,
+    progress: bool = True,
 ) -> ConceptIndex:
     """Copy an index directory with its vectors in another FAISS spec, without encoding again.
 
@@ -190,14 +190,12 @@ def reindex(
             spec, params, index = _auto(n, dim, memory_budget, search_params)
         shutil.copyfile(src.path / CONCEPTS, tmp / CONCEPTS)
         vectors = np.lib.format.open_memmap(tmp / "vectors.npy", "w+", np.float32, (n, dim))
-        flat = faiss.read_index(str(src.path / VECTORS), faiss.IO_FLAG_MMAP)
         for start in range(0, n, ENCODE_CHUNK):
-            vectors[start : start + ENCODE_CHUNK] = flat.reconstruct_n(
-                start, min(ENCODE_CHUNK, n - start)
-            )
-        index.fill(vectors)
+            count = min(ENCODE_CHUNK, n - start)
+            vectors[start : start + count] = src.vectors.index.reconstruct_n(start, count)
+        _fill(index, vectors, progress)
         index.save(tmp / VECTORS)
-        del vectors, flat
+        del vectors
         (tmp / "vectors.npy").unlink()
         description = _describe(spec, params, memory_budget if auto else False)
         replace(
@@ -210,6 +208,13 @@ def reindex(
         ).write(tmp)
     logger.info("wrote %s: %s from %s", out, spec, src.path)
     return ConceptIndex.load(out)
+
+
+def _fill(index: VectorIndex, vectors: np.memmap[Any, Any], progress: bool) -> None:
+    with tqdm(
+        total=len(vectors), desc="indexing vectors", unit=" vectors", disable=not progress
+    ) as bar:
+        index.fill(vectors, on_added=bar.update)
 
 
 def _auto(

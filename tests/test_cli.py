@@ -181,7 +181,7 @@ def test_build_index_auto_spec_and_speed_options(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "auto"
-    argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out), "--spec", "auto"]
+    argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out), "--index", "auto"]
     code, _, err = run(capsys, *argv, "--memory-budget", "1GB", "--dtype", "bfloat16")
     assert code == 0, err
     manifest = ConceptIndex.load(out).manifest
