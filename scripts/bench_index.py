@@ -5,11 +5,12 @@ Real vectors: the 783,967 MeSH names encoded with MiniLM, recovered exactly from
 distinct BC5CDR-chemical test mentions encoded with the same encoder. Synthetic vectors: a
 clustered Gaussian (``--synthetic N --dim D``) with held-out queries from the same clusters.
 Recall@10 is measured against exact search (``Flat``) over the same vectors. Each spec is built,
-searched and loaded in fresh subprocesses, so RSS figures are the spec's own.
+searched and loaded in fresh subprocesses (``bench_index_worker.py``), so RSS figures are the
+spec's own; ``--out`` and ``--markdown`` are rewritten after each spec.
 
     python scripts/bench_index.py --max-names 20000 --out r.json --markdown r.md
-    python scripts/bench_index.py --out mesh.json --markdown mesh.md                # 784k, long
-    python scripts/bench_index.py --synthetic 1000000 --dim 768 --out syn.json
+    python scripts/bench_index.py --out mesh.json --markdown mesh.md       # 784k names, ~15 min
+    python scripts/bench_index.py --synthetic 1000000 --dim 768 --out syn.json       # ~1 h
 
 For IVF and HNSW the search parameter (nprobe / efSearch) is swept; the smallest value reaching
 recall@10 >= 0.99 is kept and its latency reported (``reached_target`` false when none does).
@@ -39,9 +40,8 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "indexes" / "cache"
 FLAT_MESH = ROOT.parent / "main" / "indexes" / "cache" / "plain-2174cf3bae59868c"
-K, TARGET = 10, 0.99
-SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
-LATENCY_QUERIES = 300
+WORKER = Path(__file__).with_name("bench_index_worker.py")
+K = 10
 
 
 def default_specs(n: int, dim: int) -> list[str]:
@@ -55,14 +55,6 @@ def default_specs(n: int, dim: int) -> list[str]:
         f"IVF{lists},SQ8",
         f"IVF{lists},PQ{dim // 4}x4fs,RFlat",
     ]
-
-
-def rss_bytes() -> int:
-    """Resident set size of this process (VmRSS of /proc/self/status)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def mesh_vectors(flat_dir: Path, out: Path) -> Path:
@@ -126,134 +118,8 @@ def subset(path: Path, max_names: int, seed: int, out: Path) -> Path:
     return out
 
 
-def _recall(found: NDArray[np.int64], truth: NDArray[np.int64]) -> float:
-    """Recall@10 by IDs: the share of the exact top 10 found."""
-    return float(np.mean([len(set(a) & set(b)) / K for a, b in zip(found, truth, strict=True)]))
-
-
-def _recall_ties(
-    found: NDArray[np.int64],
-    queries: NDArray[np.float32],
-    data: NDArray[np.float32],
-    tenth: NDArray[np.float32],
-) -> float:
-    """Recall@10 counting a hit whose exact score equals the exact 10th score as found.
-
-    Vocabularies hold the same string under several concepts (identical vectors), so exact
-    search breaks ties one way and an approximate index another; by IDs that counts as a miss.
-    """
-    rows = np.where(found >= 0, found, 0)
-    exact = np.einsum(
-        "qd,qkd->qk", queries, np.asarray(data[rows.ravel()]).reshape(*rows.shape, -1)
-    )
-    good = (exact >= tenth[:, None] - 1e-5) & (found >= 0)
-    return float(np.minimum(good.sum(1), K).mean() / K)
-
-
-def _param_name(spec: str) -> str | None:
-    return "efSearch" if "HNSW" in spec else "nprobe" if "IVF" in spec else None
-
-
-def _latency(index: Any, queries: NDArray[np.float32], threads: int) -> dict[str, float]:
-    """Single queries on one thread (OpenMP over a busy core only adds waits), then a batch."""
-    faiss.omp_set_num_threads(1)
-    for row in queries[:10]:  # warm-up
-        index.search(row[None, :], K)
-    times = []
-    for row in queries[:LATENCY_QUERIES]:
-        started = time.perf_counter()
-        index.search(row[None, :], K)
-        times.append(time.perf_counter() - started)
-    faiss.omp_set_num_threads(threads)
-    started = time.perf_counter()
-    index.search(queries, K)
-    batch = time.perf_counter() - started
-    return {
-        "p50_ms": round(1000 * float(np.percentile(times, 50)), 3),
-        "p99_ms": round(1000 * float(np.percentile(times, 99)), 3),
-        "batch_qps": round(len(queries) / batch, 1),
-    }
-
-
-def worker_build(args: argparse.Namespace) -> dict[str, Any]:
-    """Build one spec as entitylink does, sweep its search parameter, save it."""
-    from entitylink.vectors import VectorIndex
-
-    data = np.load(args.data, mmap_mode="r")
-    queries, exact = np.load(args.queries), np.load(args.truth)
-    truth, tenth = exact["ids"], exact["scores"][:, K - 1]
-
-    def recalls(found: NDArray[np.int64]) -> tuple[float, float]:
-        return _recall(found, truth), _recall_ties(found, queries, data, tenth)
-
-    index = VectorIndex.create(args.spec, data.shape[1])
-    refine = "RFlat" in args.spec or "Refine" in args.spec
-    if refine:
-        faiss.ParameterSpace().set_index_parameters(index.index, f"k_factor_rf={args.k_factor}")
-    started = time.perf_counter()
-    index.fill(data)
-    build_s = time.perf_counter() - started
-    faiss.write_index(index.index, args.index)
-    name, sweep = _param_name(args.spec), []
-    chosen: int | None = None
-    if name is not None:
-        limit = faiss.extract_index_ivf(index.index).nlist if name == "nprobe" else 8192
-        previous = -1.0
-        for value in [v for v in SWEEP if v <= limit]:
-            faiss.ParameterSpace().set_index_parameters(index.index, f"{name}={value}")
-            started = time.perf_counter()
-            found = index.search(queries, K)[1]
-            seconds = time.perf_counter() - started
-            by_ids, recall = recalls(found)
-            sweep.append(
-                {
-                    name: value,
-                    "recall": round(by_ids, 4),
-                    "recall_ties": round(recall, 4),
-                    "batch_s": round(seconds, 3),
-                }
-            )
-            chosen = value
-            if recall >= TARGET or (value >= 64 and recall - previous < 0.0005):
-                break  # reached, or a plateau set by the vector codes (SQ8, PQ), not the search
-            previous = recall
-    by_ids, recall = recalls(index.search(queries, K)[1])
-    return {
-        "spec": args.spec,
-        "build_s": round(build_s, 2),
-        "file_bytes": os.path.getsize(args.index),
-        "bytes_per_vector": round(os.path.getsize(args.index) / len(data), 1),
-        "search_param": {name: chosen} if name else {},
-        "k_factor_rf": args.k_factor if refine else None,
-        "recall@10": round(by_ids, 4),
-        "recall@10_ties": round(recall, 4),
-        "reached_target": recall >= TARGET,
-        "sweep": sweep,
-        **_latency(index.index, queries, args.threads),
-    }
-
-
-def worker_load(args: argparse.Namespace) -> dict[str, Any]:
-    """Load a saved index (optionally memory-mapped): time, RSS before and after queries."""
-    queries = np.load(args.queries)
-    before = rss_bytes()
-    flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if args.mmap else 0
-    started = time.perf_counter()
-    index = faiss.read_index(args.index, flags)
-    load_s = time.perf_counter() - started
-    loaded = rss_bytes()
-    if args.param:
-        faiss.ParameterSpace().set_index_parameters(index, args.param)
-    index.search(queries, K)
-    return {
-        "load_s": round(load_s, 3),
-        "rss_load_mb": round((loaded - before) / 2**20, 1),
-        "rss_after_queries_mb": round((rss_bytes() - before) / 2**20, 1),
-    }
-
-
 def _run_worker(*argv: str, threads: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", *argv, "--threads", str(threads)]
+    command = [sys.executable, str(WORKER), *argv, "--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
@@ -348,19 +214,29 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         prepared = prepare(args, tmp)
         files = prepared.pop("files")
         specs = args.specs or default_specs(prepared["names"], prepared["dim"])
-        result = {
-            **prepared,
-            "threads": args.threads,
-            "cpu": _cpu(),
-            "specs": [measure(s, files, tmp, args.threads, args.k_factor) for s in specs],
-        }
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
-    if args.markdown:
-        args.markdown.write_text(markdown(result))
+        result = {**prepared, "threads": args.threads, "cpu": _cpu(), "specs": []}
+        for number, spec in enumerate(specs, start=1):
+            started = time.perf_counter()
+            result["specs"].append(measure(spec, files, tmp, args.threads, args.k_factor))
+            row = result["specs"][-1]
+            print(
+                f"[{number}/{len(specs)}] {spec}: recall@10 {row['recall@10']} at "
+                f"{row['search_param'] or '-'}, p50 {row['p50_ms']} ms "
+                f"({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+            )
+            save(result, args)  # after each spec: a crash keeps what was measured
+    print(json.dumps(result, indent=1))
     return result
+
+
+def save(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """Write ``--out`` and ``--markdown`` (each replaced whole, never half-written)."""
+    for path, text in ((args.out, json.dumps(result, indent=1) + "\n"), (args.markdown, None)):
+        if path is not None:
+            partial = path.with_name(path.name + ".partial")
+            partial.write_text(text if text is not None else markdown(result))
+            partial.replace(path)
 
 
 def _cpu() -> str:
@@ -370,22 +246,5 @@ def _cpu() -> str:
     return f"? x {os.cpu_count()}"
 
 
-def worker_main(argv: Sequence[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=("build", "load"))
-    for option in ("--spec", "--data", "--queries", "--truth", "--index", "--param"):
-        parser.add_argument(option)
-    parser.add_argument("--mmap", action="store_true")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--k-factor", type=int, default=8)
-    args = parser.parse_args(argv)
-    faiss.omp_set_num_threads(args.threads)
-    result = worker_build(args) if args.kind == "build" else worker_load(args)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--worker"]:
-        worker_main(sys.argv[2:])
-    else:
-        main()
+    main()

@@ -69,6 +69,7 @@ def test_bench_index_synthetic(tmp_path: Path, capsys: pytest.CaptureFixture[str
             assert key in row
         assert 0 <= row["recall@10"] <= 1 and row["recall@10_ties"] >= row["recall@10"] - 1e-9
     assert out.exists() and table.read_text().count("\n") == 5
+    assert not list(tmp_path.glob("*.partial"))  # rewritten after each spec, replaced whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("bench-index-")]
 
 
