@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "indexes" / "cache"
-FLAT_MESH = ROOT.parent / "main" / "indexes" / "cache" / "plain-2174cf3bae59868c"
+MESH_FILES = {"mesh_id_label_mappings.tsv", "mesh_supp_id_label_mappings.tsv"}
 WORKER = Path(__file__).with_name("bench_index_worker.py")
 K = 10
 
@@ -55,6 +55,24 @@ def default_specs(n: int, dim: int) -> list[str]:
         f"IVF{lists},SQ8",
         f"IVF{lists},PQ{dim // 4}x4fs,RFlat",
     ]
+
+
+def find_flat_mesh(cache: Path = CACHE) -> Path:
+    """The ``Flat`` MeSH index that ``entitylink evaluate --benchmark bc5cdr-chemical --protocol
+    plain`` caches with the default encoder (MiniLM; descriptors and supplementary concepts)."""
+    from entitylink.encoders import DEFAULT_MODEL
+
+    for manifest in sorted(cache.glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        names = set(data["vocabulary"].get("description", "").split(" + "))
+        encoder = data["encoder"]
+        default = encoder["model"] == DEFAULT_MODEL and not {"dtype", "quantize"} & set(encoder)
+        if data["index"]["spec"] == "Flat" and names == MESH_FILES and default:
+            return manifest.parent
+    raise SystemExit(
+        f"no Flat MeSH index under {cache}: run `entitylink evaluate --benchmark bc5cdr-chemical "
+        "--protocol plain` once (it caches one), or give --flat-index"
+    )
 
 
 def mesh_vectors(flat_dir: Path, out: Path) -> Path:
@@ -172,6 +190,7 @@ def prepare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         source = f"synthetic clustered Gaussian, {args.synthetic} x {args.dim}, seed {args.seed}"
     else:
         CACHE.mkdir(parents=True, exist_ok=True)
+        args.flat_index = args.flat_index or find_flat_mesh()
         data = mesh_vectors(args.flat_index, CACHE / "mesh-minilm-vectors.npy")
         queries = mesh_queries(args.flat_index, CACHE / "bc5cdr-chemical-test-minilm.npy")
         source = f"MeSH names encoded with MiniLM ({args.flat_index}); BC5CDR-chemical test queries"
@@ -194,7 +213,9 @@ def prepare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--flat-index", type=Path, default=FLAT_MESH, help="Flat MeSH index dir")
+    parser.add_argument(
+        "--flat-index", type=Path, help="Flat MeSH index dir (default: found in indexes/cache)"
+    )
     parser.add_argument("--synthetic", type=int, help="use N synthetic vectors instead")
     parser.add_argument("--dim", type=int, default=768, help="synthetic dimension (default 768)")
     parser.add_argument("--queries", type=int, default=1000, help="synthetic queries")

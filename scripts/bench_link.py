@@ -8,7 +8,7 @@ stages :class:`entitylink.Linker` times in ``stage_seconds``); batch throughput 
 distinct benchmark mentions at once. The dictionary floor (normalised name -> concept ID, a
 Python dict built from the same index's names) is timed in the same run.
 
-    python scripts/bench_link.py                                 # /work/main/indexes/mesh
+    python scripts/bench_link.py                                 # indexes/mesh
     python scripts/bench_link.py indexes/medic --benchmark ncbi-disease --single 300
     python scripts/bench_link.py indexes/mesh-auto --loads 3 --single 300 --out link.json
 """
@@ -31,7 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_INDEX = ROOT.parent / "main" / "indexes" / "mesh"
+DEFAULT_INDEX = ROOT / "indexes" / "mesh"
 TARGETS = {"load_s": 2.0, "single_p50_ms": 15.0, "lookup_share_batch": 0.10}
 
 LOAD_CODE = """
