@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     link.add_argument("-k", type=int, default=5, help="concepts per mention (default: 5)")
     link.add_argument(
+        "--mmap",
+        action="store_true",
+        help="memory-map the FAISS file instead of reading it (loads in a fraction of a second)",
+    )
+    link.add_argument(
         "--threshold",
         type=float,
         help="drop candidates scoring below this (NIL when none is left)",
@@ -158,7 +163,10 @@ def _link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.engine != "local":
         parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
     linker = Linker.from_dir(
-        args.index, device=args.device, search_params=dict(args.search_param or [])
+        args.index,
+        device=args.device,
+        mmap=args.mmap,
+        search_params=dict(args.search_param or []),
     )
     mentions = _mentions(args, parser)
     with contextlib.ExitStack() as stack:

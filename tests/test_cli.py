@@ -34,6 +34,10 @@ def test_build_link_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert record["mention"] == "asthma" and len(record["candidates"]) == 2
     assert record["candidates"][0]["name"] == "asthma"
     assert set(record["candidates"][0]) == {"concept_id", "name", "matched_name", "score", "types"}
+    mapped = run(
+        capsys, "link", "--index", str(out), "asthma", "-k", "2", "--format", "jsonl", "--mmap"
+    )
+    assert mapped == (0, stdout, mapped[2])  # memory-mapped: the same answer
     code, stdout, _ = run(capsys, "info", str(out))
     assert code == 0 and json.loads(stdout)["counts"]["concepts"] == 20
 
