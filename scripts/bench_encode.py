@@ -128,6 +128,34 @@ def _summary(n: int, seconds: list[float], reference: list[float]) -> dict[str, 
     }
 
 
+def matmul_gflops(hidden: int, dtype: torch.dtype, repeats: int = 10) -> float:
+    """GFLOP/s of a large matrix product shaped like a BERT feed-forward layer: the ceiling."""
+    a, b = torch.randn(2048, hidden, dtype=dtype), torch.randn(hidden, 4 * hidden, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    elapsed, _ = _timed(lambda: [a @ b for _ in range(repeats)])
+    return round(2 * 2048 * hidden * 4 * hidden * repeats / elapsed / 1e9, 1)
+
+
+def compute(model: Any, lengths: list[int], names_per_s: float) -> dict[str, Any]:
+    """Useful GFLOP/s of the encoder (2 x layer weights x padded tokens) beside the ceiling."""
+    layers = getattr(model, "encoder", model)
+    params = sum(p.numel() for p in layers.parameters())
+    ordered = sorted(lengths)
+    chunks = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
+    padded = sum(max(c) * len(c) for c in chunks) / len(lengths)
+    hidden = int(model.config.hidden_size)
+    return {
+        "layer_params": int(params),
+        "padded_tokens_per_name": round(padded, 2),
+        "entitylink_gflops": round(2 * params * padded * names_per_s / 1e9, 1),
+        "matmul_gflops": {
+            "float32": matmul_gflops(hidden, torch.float32),
+            "bfloat16": matmul_gflops(hidden, torch.bfloat16),
+        },
+    }
+
+
 def run(args: argparse.Namespace, location: str) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     names = sample_names(args.vocab, args.names, args.seed)
@@ -173,6 +201,7 @@ def run(args: argparse.Namespace, location: str) -> dict[str, Any]:
         "speedup_min": main["speedup_min"],
         "speedup_max": main["speedup_max"],
         "min_cosine": round(float(_cosines(ref, vectors["entitylink"]).min()), 7),
+        "compute": compute(model, lengths, main["names_per_s"]),
         "variants": {
             key: {
                 **_summary(len(names), seconds[key], ref_s),
