@@ -41,6 +41,9 @@ def test_bench_encode_tiny_model_with_variants(
     assert set(result["variants"]) == {"bfloat16", "int8", "max_tokens=200"}
     for key in ("reference_names_per_s", "entitylink_names_per_s", "speedup_min", "speedup_max"):
         assert result[key] > 0
+    compute = result["compute"]
+    assert compute["padded_tokens_per_name"] >= result["mean_tokens"] > 0
+    assert compute["entitylink_gflops"] > 0 and compute["matmul_gflops"]["float32"] > 0
 
 
 def test_bench_encode_default_minilm(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,6 +96,7 @@ def test_bench_link_on_the_sample_index(
     capsys.readouterr()
     assert set(result["load"]) == {"plain", "mmap"}
     assert result["load"]["plain"]["load_s"] > 0 and result["single"]["mentions"] == 5
+    assert result["load"]["mmap"]["index_s"] > 0 and result["load"]["mmap"]["encoder_s"] > 0
     assert set(result["single"]["stages"]) == {"encode", "search", "lookup"}
     assert 0 < sum(result["batch"]["stage_share"].values()) <= 1.0 + 1e-6
     assert result["dictionary"]["names"] > 0 and result["dictionary"]["exact_hits"] >= 1
