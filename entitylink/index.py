@@ -47,6 +47,7 @@ __all__ = [
     "ConceptIndex",
     "IndexManifest",
     "build_index",
+    "flat_vectors",
     "library_versions",
     "reindex",
 ]
@@ -122,32 +123,24 @@ def build_index(
     """
     out = Path(out_dir)
     auto = spec == AUTO
-    if not auto:
-        params = dict(search_params if search_params is not None else default_search_params(spec))
-        index = VectorIndex(VectorIndex.create(spec, encoder.dim).index, params)  # fail early
+    # a named spec is checked before any work; auto needs the number of names first
+    chosen = None if auto else _resolve(spec, 0, encoder.dim, memory_budget, search_params)
     started = time.perf_counter()
     with _building(out, overwrite) as tmp:
         store = ConceptStore.create(tmp / CONCEPTS)
         counts = write_concepts(concepts, store, progress)
         sha256 = counts.pop("sha256")
-        if auto:
-            spec, params, index = _auto(counts["names"], encoder.dim, memory_budget, search_params)
+        n = counts["names"]
+        spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
         vectors = _encode_names(
-            store,
-            encoder,
-            tmp / "vectors.npy",
-            counts["names"],
-            batch_size,
-            progress,
-            encode_names,
+            store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
         )
-        _fill(index, vectors, progress)
-        index.save(tmp / VECTORS)
+        _fill(index, vectors, tmp / VECTORS, progress)
         del vectors
         (tmp / "vectors.npy").unlink()
         IndexManifest(
             encoder=encoder.config(),
-            index=_describe(spec, params, memory_budget if auto else False),
+            index=_describe(spec, params, auto, memory_budget),
             counts=counts,
             vocabulary={**(vocabulary or {}), "sha256": sha256},
             files=_sizes(tmp),
@@ -174,33 +167,21 @@ def reindex(
     :func:`build_index`; the manifest records the source.
     """
     src = ConceptIndex.load(source, mmap=True)
-    if src.manifest.index["spec"] != "Flat":
-        raise IndexFormatError(
-            f"{src.path}: a {src.manifest.index['spec']} index keeps approximate vectors; "
-            "reindex from a Flat index, or rebuild from the vocabulary with build-index"
-        )
-    out, n, dim = Path(out_dir), len(src.vectors), src.vectors.dim
-    auto = spec == AUTO
-    if not auto:
-        params = dict(search_params if search_params is not None else default_search_params(spec))
-        index = VectorIndex(VectorIndex.create(spec, dim).index, params)
+    _require_flat(src)
+    out, auto = Path(out_dir), spec == AUTO
+    spec, params, index = _resolve(
+        spec, len(src.vectors), src.vectors.dim, memory_budget, search_params
+    )
     started = time.perf_counter()
     with _building(out, overwrite) as tmp:
-        if auto:
-            spec, params, index = _auto(n, dim, memory_budget, search_params)
         shutil.copyfile(src.path / CONCEPTS, tmp / CONCEPTS)
-        vectors = np.lib.format.open_memmap(tmp / "vectors.npy", "w+", np.float32, (n, dim))
-        for start in range(0, n, ENCODE_CHUNK):
-            count = min(ENCODE_CHUNK, n - start)
-            vectors[start : start + count] = src.vectors.index.reconstruct_n(start, count)
-        _fill(index, vectors, progress)
-        index.save(tmp / VECTORS)
+        vectors = flat_vectors(src, tmp / "vectors.npy")
+        _fill(index, vectors, tmp / VECTORS, progress)
         del vectors
         (tmp / "vectors.npy").unlink()
-        description = _describe(spec, params, memory_budget if auto else False)
         replace(
             src.manifest,
-            index={**description, "reindexed_from": str(src.path)},
+            index={**_describe(spec, params, auto, memory_budget), "reindexed_from": str(src.path)},
             files=_sizes(tmp),
             build_seconds=round(time.perf_counter() - started, 2),
             versions=library_versions(),
@@ -210,26 +191,61 @@ def reindex(
     return ConceptIndex.load(out)
 
 
-def _fill(index: VectorIndex, vectors: np.memmap[Any, Any], progress: bool) -> None:
+def flat_vectors(index: ConceptIndex, path: Path) -> np.memmap[Any, Any]:
+    """The vectors of a ``Flat`` index directory, exactly, in a float32 ``.npy`` at ``path``."""
+    _require_flat(index)
+    n, dim = len(index.vectors), index.vectors.dim
+    vectors = np.lib.format.open_memmap(path, "w+", np.float32, (n, dim))
+    for start in range(0, n, ENCODE_CHUNK):
+        count = min(ENCODE_CHUNK, n - start)
+        vectors[start : start + count] = index.vectors.index.reconstruct_n(start, count)
+    vectors.flush()
+    return vectors
+
+
+def _require_flat(index: ConceptIndex) -> None:
+    if index.manifest.index["spec"] != "Flat":
+        raise IndexFormatError(
+            f"{index.path}: a {index.manifest.index['spec']} index keeps approximate vectors; "
+            "reindex from a Flat index, or rebuild from the vocabulary with build-index"
+        )
+
+
+def _fill(index: VectorIndex, vectors: np.memmap[Any, Any], path: Path, progress: bool) -> None:
+    """Train and fill ``index`` from ``vectors`` (with a progress bar), and save it at ``path``."""
     with tqdm(
         total=len(vectors), desc="indexing vectors", unit=" vectors", disable=not progress
     ) as bar:
         index.fill(vectors, on_added=bar.update)
+    index.save(path)
 
 
-def _auto(
-    names: int, dim: int, memory_budget: int | None, search_params: Mapping[str, int] | None
+def _resolve(
+    spec: str,
+    names: int,
+    dim: int,
+    memory_budget: int | None,
+    search_params: Mapping[str, int] | None,
 ) -> tuple[str, dict[str, int], VectorIndex]:
-    spec, chosen = choose_spec(names, dim, memory_budget)
-    params = dict(search_params if search_params is not None else chosen)
-    logger.info("spec auto: %s %s for %d names", spec, params, names)
+    """The spec (``auto``: chosen for ``names`` and ``memory_budget``), its search parameters
+    (given, or the spec's defaults) and an empty index; raises ``ValueError`` on a bad spec."""
+    auto = spec == AUTO
+    if auto:
+        spec, defaults = choose_spec(names, dim, memory_budget)
+    else:
+        defaults = default_search_params(spec)
+    params = dict(search_params if search_params is not None else defaults)
+    if auto:
+        logger.info("spec auto: %s %s for %d names", spec, params, names)
     return spec, params, VectorIndex(VectorIndex.create(spec, dim).index, params)
 
 
-def _describe(spec: str, params: dict[str, int], budget: int | None | bool) -> dict[str, Any]:
-    """The manifest's ``index`` entry; ``budget`` False when the spec was not chosen by auto."""
-    auto = {} if budget is False else {"chosen_by": AUTO, "memory_budget": budget}
-    return {"spec": spec, "metric": "inner_product", "search_params": params, **auto}
+def _describe(
+    spec: str, params: dict[str, int], auto: bool, memory_budget: int | None
+) -> dict[str, Any]:
+    """The manifest's ``index`` entry."""
+    chosen = {"chosen_by": AUTO, "memory_budget": memory_budget} if auto else {}
+    return {"spec": spec, "metric": "inner_product", "search_params": params, **chosen}
 
 
 def _sizes(directory: Path) -> dict[str, int]:

@@ -44,7 +44,21 @@ names_table = sa.Table(
     sa.Column("name", sa.String, nullable=False),
 )
 CONCEPT_BATCH = 20_000
-_IN_CHUNK = 30_000  # SQLite allows 32,766 bound parameters per statement
+
+
+def _in_json(column: sa.Column[Any], values: str) -> sa.ColumnElement[bool]:
+    """``column IN`` the JSON array bound as ``values``: one parameter, however many values.
+
+    SQLAlchemy expands a plain ``IN`` list into one bound parameter per value (slow for tens of
+    thousands) and SQLite caps them at 32,766; SQLite's ``json_each`` reads them from one.
+    """
+    return column.in_(
+        sa.select(sa.column("value", column.type))
+        .select_from(sa.func.json_each(sa.bindparam(values)))
+        .scalar_subquery()
+    )
+
+
 _LOOKUP = (
     sa.select(
         names_table.c.row,
@@ -54,13 +68,10 @@ _LOOKUP = (
         concepts_table.c.types,
     )
     .join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
-    .where(
-        names_table.c.row.in_(
-            sa.select(sa.column("value", sa.Integer))
-            .select_from(sa.func.json_each(sa.bindparam("rows")))
-            .scalar_subquery()
-        )
-    )
+    .where(_in_json(names_table.c.row, "rows"))
+)
+_ALT_IDS = sa.select(concepts_table.c.id, concepts_table.c.alt_ids).where(
+    _in_json(concepts_table.c.id, "ids")
 )
 
 
@@ -154,11 +165,7 @@ class ConceptStore:
             return list(connection.execute(query).scalars())
 
     def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
-        """The names at ``rows`` with their concepts, by row, in one query.
-
-        The rows travel as one JSON array (SQLite's ``json_each``) rather than as an ``IN`` list
-        of bound parameters, which SQLAlchemy expands one by one and SQLite caps at 32,766.
-        """
+        """The names at ``rows`` with their concepts, by row, in one query."""
         wanted = json.dumps(sorted({int(row) for row in rows}))
         with self.engine.connect() as connection:
             result = connection.execute(_LOOKUP, {"rows": wanted})
@@ -166,13 +173,10 @@ class ConceptStore:
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The ``alt_ids`` of these concepts (those without any are left out)."""
-        wanted, found = sorted(set(concept_ids)), {}
-        query = sa.select(concepts_table.c.id, concepts_table.c.alt_ids)
+        wanted = json.dumps(sorted(set(concept_ids)))
         with self.engine.connect() as connection:
-            for i in range(0, len(wanted), _IN_CHUNK):
-                chunk = query.where(concepts_table.c.id.in_(wanted[i : i + _IN_CHUNK]))
-                found.update({r[0]: _split(r[1]) for r in connection.execute(chunk) if r[1]})
-        return found
+            result = connection.execute(_ALT_IDS, {"ids": wanted})
+            return {r[0]: _split(r[1]) for r in result if r[1]}
 
     def get(self, concept_id: str) -> Concept | None:
         """The concept with this ID, all its names included, or ``None``."""

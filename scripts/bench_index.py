@@ -79,14 +79,11 @@ def mesh_vectors(flat_dir: Path, out: Path) -> Path:
     """The vectors of a ``Flat`` index directory as a ``.npy`` (exact: Flat stores them raw)."""
     if out.exists():
         return out
-    index = faiss.read_index(str(flat_dir / "vectors.faiss"), faiss.IO_FLAG_MMAP)
-    tmp = out.with_name(out.name + ".partial")
-    array = np.lib.format.open_memmap(tmp, "w+", np.float32, (index.ntotal, index.d))
-    for start in range(0, index.ntotal, 100_000):
-        count = min(100_000, index.ntotal - start)
-        array[start : start + count] = index.reconstruct_n(start, count)
-    array.flush()
-    del array
+    from entitylink import ConceptIndex
+    from entitylink.index import flat_vectors
+
+    tmp = out.with_name(out.name + ".partial.npy")
+    flat_vectors(ConceptIndex.load(flat_dir, mmap=True), tmp)  # flushed; the map is dropped
     tmp.replace(out)
     return out
 
