@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_batch import add_table_options, engine_options, run_link_table
-from .cli_build import add_build_commands, key_value, run_build, run_reindex
+from .cli_build import add_build_commands, run_build, run_reindex
 from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
 from .cli_train import add_train_command, run_train
 from .errors import EntityLinkError
@@ -35,6 +35,13 @@ EPILOG_LINK = """examples:
 """
 
 
+def _key_value(text: str) -> tuple[str, int]:
+    key, sep, value = text.partition("=")
+    if not sep or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected KEY=INTEGER (e.g. efSearch=128), got {text!r}")
+    return key, int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
@@ -44,20 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=0, help="debug log output")
     common.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    search = argparse.ArgumentParser(add_help=False)
-    search.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
-    search.add_argument(
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    params = argparse.ArgumentParser(add_help=False)
+    params.add_argument(
         "--search-param",
         action="append",
-        type=key_value,
+        type=_key_value,
         metavar="KEY=N",
         help="FAISS search parameter (efSearch, nprobe...), stored at build, overridden at link",
     )
+    search = argparse.ArgumentParser(add_help=False, parents=[device, params])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
     engine = engine_options()
 
-    add_build_commands(commands, formatter, common, search, engine)
+    add_build_commands(commands, formatter, common, search, params, engine)
 
     link = commands.add_parser(
         "link",
@@ -102,8 +111,6 @@ def _parser() -> argparse.ArgumentParser:
     add_table_options(link)
 
     add_evaluation_commands(commands, formatter, common, search)
-    device = argparse.ArgumentParser(add_help=False)
-    device.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     add_train_command(commands, formatter, common, device)
     info = commands.add_parser(
         "info",

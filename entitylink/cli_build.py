@@ -48,13 +48,6 @@ def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def key_value(text: str) -> tuple[str, int]:
-    key, sep, value = text.partition("=")
-    if not sep or not value.isdigit():
-        raise argparse.ArgumentTypeError(f"expected KEY=INTEGER (e.g. efSearch=128), got {text!r}")
-    return key, int(value)
-
-
 def add_spec_options(parser: argparse.ArgumentParser, default: str, *aliases: str) -> None:
     """``--spec`` (and ``aliases``) and ``--memory-budget``."""
     parser.add_argument(
@@ -85,9 +78,11 @@ def add_build_commands(
     formatter: type[argparse.HelpFormatter],
     common: argparse.ArgumentParser,
     search: argparse.ArgumentParser,
+    params: argparse.ArgumentParser,
     engine: argparse.ArgumentParser,
 ) -> None:
-    """Add ``build-index`` and ``reindex`` to the CLI's subcommands."""
+    """Add ``build-index`` and ``reindex`` to the CLI's subcommands (``search``: ``--device``
+    and ``params``, which is ``--search-param`` alone)."""
     from .encoders import DEFAULT_MODEL, POOLINGS, SAPBERT
     from .vocabularies import FORMATS
 
@@ -164,16 +159,9 @@ def add_build_commands(
         "minutes where encoding the vocabulary again would take hours.",
         epilog=EPILOG_REINDEX,
         formatter_class=formatter,
-        parents=[common],
+        parents=[common, params],
     )
     reindex.add_argument("source", type=Path, help="a Flat index directory")
-    reindex.add_argument(
-        "--search-param",
-        action="append",
-        type=key_value,
-        metavar="KEY=N",
-        help="FAISS search parameter (nprobe, efSearch...) instead of the spec's defaults",
-    )
     reindex.add_argument("--out", required=True, type=Path, help="index directory to write")
     add_spec_options(reindex, "auto")
     reindex.add_argument(
