@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make demo   set up .venv, build an index of data_samples/ and link the sample mentions
-#   make test   set up .venv and run the checks (ruff, mypy, pytest)
+#   make test   set up .venv and run the checks (ruff, mypy, import-linter, pytest)
+#   make docs   build docs/ into a site under site/ (MkDocs, the [docs] extra)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean sapbert
+.PHONY: demo test lint setup clean sapbert docs
 
 setup: $(STAMP)
 
@@ -23,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check entitylink tests scripts
 	$(BIN)/ruff check entitylink tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q
@@ -31,5 +33,15 @@ test: lint
 sapbert: $(STAMP)
 	bash scripts/train_sapbert.sh
 
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+# the site, offline; --strict turns every warning (a broken link, a page left out of nav) into an error
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) indexes/sample
+	rm -rf $(VENV) indexes/sample site

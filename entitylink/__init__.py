@@ -9,9 +9,7 @@
 from __future__ import annotations
 
 from ._version import __version__
-from .batch import link_dataframe
-from .benchmarks import Benchmark, load_benchmark
-from .encoders import DEFAULT_MODEL, SAPBERT, Encoder
+from .encoding.encoder import DEFAULT_MODEL, SAPBERT, Encoder
 from .errors import (
     BenchmarkFormatError,
     EntityLinkError,
@@ -23,14 +21,16 @@ from .errors import (
     TrainingError,
     VocabularyError,
 )
-from .evaluation import evaluate
-from .index import ConceptIndex, IndexManifest, build_index
-from .linker import Linker
-from .pairs import Pair, make_pairs, pairs_from_sources
-from .protocols import prepare
+from .evaluation.benchmarks import Benchmark, load_benchmark
+from .evaluation.harness import evaluate
+from .evaluation.protocols import prepare
+from .evaluation.reports import EvaluationReport
+from .index.build import ConceptIndex, IndexManifest, build_index
+from .linking.linker import Linker
 from .records import Candidate, Concept, Mention
-from .reports import EvaluationReport
-from .training import TrainingConfig, TrainingResult, train
+from .tables.dataframe import link_dataframe
+from .training.pairs import Pair, make_pairs, pairs_from_sources
+from .training.train import TrainingConfig, TrainingResult, train
 from .vocabularies import FORMATS, detect_format, read_vocabulary
 
 __all__ = [

@@ -43,7 +43,7 @@ def plain_loop(linker: Linker, texts: list[str]) -> None:
 def ray_runner(index: Path, actors: int) -> Callable[[pd.DataFrame], object]:
     import ray
 
-    from entitylink.distributed import link_dataset
+    from entitylink.tables.ray import link_dataset
 
     ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
@@ -59,7 +59,7 @@ def ray_runner(index: Path, actors: int) -> Callable[[pd.DataFrame], object]:
 def spark_runner(index: Path, cores: int) -> Callable[[pd.DataFrame], object]:
     from pyspark.sql import SparkSession
 
-    from entitylink.spark import link_spark
+    from entitylink.tables.spark import link_spark
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     spark = (

@@ -35,7 +35,7 @@ import torch  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
 from entitylink import Encoder, read_vocabulary  # noqa: E402
-from entitylink.encoders import OFFLINE_DEFAULT, resolve_model  # noqa: E402
+from entitylink.encoding.encoder import OFFLINE_DEFAULT, resolve_model  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEFAULT_VOCABS = (

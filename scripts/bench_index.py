@@ -60,7 +60,7 @@ def default_specs(n: int, dim: int) -> list[str]:
 def find_flat_mesh(cache: Path = CACHE) -> Path:
     """The ``Flat`` MeSH index that ``entitylink evaluate --benchmark bc5cdr-chemical --protocol
     plain`` caches with the default encoder (MiniLM; descriptors and supplementary concepts)."""
-    from entitylink.encoders import DEFAULT_MODEL
+    from entitylink.encoding.encoder import DEFAULT_MODEL
 
     for manifest in sorted(cache.glob("*/manifest.json")):
         data = json.loads(manifest.read_text())
@@ -80,7 +80,7 @@ def mesh_vectors(flat_dir: Path, out: Path) -> Path:
     if out.exists():
         return out
     from entitylink import ConceptIndex
-    from entitylink.index import flat_vectors
+    from entitylink.index.build import flat_vectors
 
     tmp = out.with_name(out.name + ".partial.npy")
     flat_vectors(ConceptIndex.load(flat_dir, mmap=True), tmp)  # flushed; the map is dropped

@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
-from entitylink.vectors import MMAP_FLAGS
+from entitylink.index.vectors import MMAP_FLAGS
 
 K, TARGET = 10, 0.99
 SWEEP = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
@@ -89,7 +89,7 @@ def _latency(index: Any, queries: NDArray[np.float32], threads: int) -> dict[str
 
 def worker_build(args: argparse.Namespace) -> dict[str, Any]:
     """Build one spec as entitylink does, sweep its search parameter, save it."""
-    from entitylink.vectors import VectorIndex
+    from entitylink.index.vectors import VectorIndex
 
     data = np.load(args.data, mmap_mode="r")
     queries, exact = np.load(args.queries), np.load(args.truth)

@@ -17,18 +17,7 @@ import pytest  # noqa: E402
 from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
 
 from entitylink import ConceptIndex, Encoder, build_index, read_vocabulary  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "data_samples"
-SHARED = ROOT.parent / "shared" / "data"
-
-
-def shared_path(*parts: str) -> Path:
-    """A file of ../shared/data, or skip the test saying why."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the real data lives in ../shared beside the checkout")
-    return path
+from tests.paths import SAMPLES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,7 @@ from types import ModuleType
 import pytest
 
 from entitylink import ConceptIndex
-
-from .conftest import ROOT, SAMPLES
+from tests.paths import ROOT, SAMPLES
 
 
 def script(name: str) -> ModuleType:

@@ -1,7 +1,8 @@
-"""Command-line interface: ``entitylink COMMAND``.
+"""The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
-Commands: build-index, reindex (:mod:`.cli_build`), link, info, evaluate, report
-(:mod:`.cli_evaluate`), train (:mod:`.cli_train`).
+Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
+evaluate, report (:mod:`.evaluate`), train (:mod:`.train`) and info (here). This is the error
+boundary: the library's exceptions become one ``error:`` line on stderr.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
 """
@@ -9,30 +10,19 @@ Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a u
 from __future__ import annotations
 
 import argparse
-import contextlib
-import itertools
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
-from .cli_batch import add_table_options, engine_options, run_link_table
-from .cli_build import add_build_commands, run_build, run_reindex
-from .cli_evaluate import add_evaluation_commands, run_evaluate, run_report
-from .cli_train import add_train_command, run_train
-from .errors import EntityLinkError
+from ..errors import EntityLinkError
+from .build import add_build_commands, run_build, run_reindex
+from .evaluate import add_evaluation_commands, run_evaluate, run_report
+from .link import add_link_command, engine_options, run_link
+from .train import add_train_command, run_train
 
 logger = logging.getLogger("entitylink")
-
-EPILOG_LINK = """examples:
-  entitylink link --index indexes/sample "heart attack" "breast cancer"
-  entitylink link --index indexes/medic --input mentions.txt --format jsonl -k 5 > links.jsonl
-  cat mentions.txt | entitylink link --index indexes/medic --threshold 0.8
-  entitylink link --index indexes/medic --input mentions.parquet --output links.parquet
-  entitylink link --index indexes/medic --input m.csv --column text --output links.csv --engine ray
-"""
 
 
 def _key_value(text: str) -> tuple[str, int]:
@@ -68,47 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_build_commands(commands, formatter, common, search, params, engine)
 
-    link = commands.add_parser(
-        "link",
-        help="link mentions with an index",
-        description="Link mentions given as arguments, in a file (one per line) or on stdin.",
-        epilog=EPILOG_LINK,
-        formatter_class=formatter,
-        parents=[common, search, engine],
-    )
-    link.add_argument("mentions", nargs="*", help="mentions to link")
-    link.add_argument("--index", required=True, type=Path, help="index directory")
-    link.add_argument(
-        "--input",
-        type=Path,
-        help="file with one mention per line ('-': stdin), or a .csv/.tsv/.jsonl/.parquet table",
-    )
-    link.add_argument("--output", type=Path, help="write results here (default: stdout)")
-    link.add_argument(
-        "--format",
-        choices=("table", "jsonl"),
-        default="table",
-        help="output format (default: table)",
-    )
-    link.add_argument("-k", type=int, default=5, help="concepts per mention (default: 5)")
-    link.add_argument(
-        "--mmap",
-        action="store_true",
-        help="memory-map the FAISS file instead of reading it (loads in a fraction of a second)",
-    )
-    link.add_argument(
-        "--threshold",
-        type=float,
-        help="drop candidates scoring below this (NIL when none is left)",
-    )
-    link.add_argument(
-        "--type",
-        action="append",
-        dest="types",
-        metavar="TYPE",
-        help="keep concepts of these semantic types only; repeatable",
-    )
-    add_table_options(link)
+    add_link_command(commands, formatter, common, search, engine)
 
     add_evaluation_commands(commands, formatter, common, search)
     add_train_command(commands, formatter, common, device)
@@ -124,75 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
-    if args.mentions:
-        yield from args.mentions
-    if args.input is not None:
-        handle = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8")
-        with handle:
-            yield from (line.rstrip("\r\n") for line in handle)
-    elif not args.mentions:
-        if sys.stdin.isatty():
-            parser.error("give mentions as arguments, with --input FILE, or on stdin")
-        yield from (line.rstrip("\r\n") for line in sys.stdin)
-
-
-def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> None:
-    if fmt == "jsonl":
-        rows = [
-            {
-                "concept_id": c.concept_id,
-                "name": c.name,
-                "matched_name": c.matched_name,
-                "score": round(c.score, 4),
-                "types": list(c.types),
-            }
-            for c in candidates
-        ]
-        out.write(json.dumps({"mention": mention, "candidates": rows}, ensure_ascii=False) + "\n")
-        return
-    out.write(f"{mention}\n")
-    if not candidates:
-        out.write("  (no candidate)\n")
-    for rank, c in enumerate(candidates, start=1):
-        via = f"  [via {c.matched_name!r}]" if c.matched_name != c.name else ""
-        out.write(f"  {rank}. {c.concept_id}\t{c.score:.4f}\t{c.name}{via}\n")
-
-
-def _link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    from .linker import Linker
-    from .tables_io import table_format
-
-    if args.k < 1:
-        parser.error(f"-k must be at least 1, got {args.k}")
-    if args.input is not None and table_format(args.input) is not None:
-        return run_link_table(args, parser)
-    if args.engine != "local":
-        parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
-    linker = Linker.from_dir(
-        args.index,
-        device=args.device,
-        mmap=args.mmap,
-        search_params=dict(args.search_param or []),
-    )
-    mentions = _mentions(args, parser)
-    with contextlib.ExitStack() as stack:
-        out = sys.stdout
-        if args.output is not None:  # written beside, renamed when complete
-            partial = args.output.with_name(args.output.name + ".partial")
-            out = stack.enter_context(partial.open("w", encoding="utf-8"))
-        while chunk := list(itertools.islice(mentions, 1024)):
-            results = linker.link(chunk, k=args.k, threshold=args.threshold, types=args.types)
-            for mention, candidates in zip(chunk, results, strict=True):
-                _write(mention, candidates, args.format, out)
-    if args.output is not None:
-        partial.replace(args.output)
-
-
 def _info(args: argparse.Namespace) -> None:
     from dataclasses import asdict
 
-    from .index import ConceptIndex
+    from ..index.build import ConceptIndex
 
     index = ConceptIndex.load(args.index)
     print(json.dumps({"path": str(index.path), **asdict(index.manifest)}, indent=2))
@@ -221,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "reindex":
             run_reindex(args)
         elif args.command == "link":
-            _link(args, parser)
+            run_link(args, parser)
         elif args.command == "evaluate":
             run_evaluate(args)
         elif args.command == "report":

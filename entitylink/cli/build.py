@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .cli_batch import ray_encode_names
+from .link import ray_encode_names
 
 logger = logging.getLogger("entitylink")
 
@@ -28,7 +28,7 @@ EPILOG_REINDEX = """examples:
 
 
 def _size(text: str) -> int:
-    from .vectors import parse_size
+    from ..index.vectors import parse_size
 
     try:
         return parse_size(text)
@@ -38,7 +38,7 @@ def _size(text: str) -> int:
 
 def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
     """``--dtype`` and ``--quantize``: faster, approximate encoders (recorded in the manifest)."""
-    from .encoders import DTYPES, QUANTIZATIONS
+    from ..encoding.encoder import DTYPES, QUANTIZATIONS
 
     parser.add_argument(
         "--dtype", choices=DTYPES, default="float32", help="bfloat16: autocast (default float32)"
@@ -83,8 +83,8 @@ def add_build_commands(
 ) -> None:
     """Add ``build-index`` and ``reindex`` to the CLI's subcommands (``search``: ``--device``
     and ``params``, which is ``--search-param`` alone)."""
-    from .encoders import DEFAULT_MODEL, POOLINGS, SAPBERT
-    from .vocabularies import FORMATS
+    from ..encoding.encoder import DEFAULT_MODEL, POOLINGS, SAPBERT
+    from ..vocabularies import FORMATS
 
     build = commands.add_parser(
         "build-index",
@@ -170,9 +170,9 @@ def add_build_commands(
 
 
 def run_build(args: argparse.Namespace) -> None:
-    from .encoders import Encoder
-    from .index import build_index
-    from .vocabularies import read_vocabulary
+    from ..encoding.encoder import Encoder
+    from ..index.build import build_index
+    from ..vocabularies import read_vocabulary
 
     names = ("languages", "sabs", "exclude_sabs", "suppress", "synonym_scopes")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
@@ -215,7 +215,7 @@ def run_build(args: argparse.Namespace) -> None:
 
 
 def run_reindex(args: argparse.Namespace) -> None:
-    from .index import reindex
+    from ..index.build import reindex
 
     check_budget(args)
     index = reindex(

@@ -24,9 +24,9 @@ EPILOG_EVALUATE = """examples:
 def add_evaluation_commands(
     commands: Any, formatter: Any, *parents: argparse.ArgumentParser
 ) -> None:
-    from .benchmarks import BENCHMARKS
-    from .encoders import DEFAULT_MODEL
-    from .protocols import PROTOCOLS
+    from ..encoding.encoder import DEFAULT_MODEL
+    from ..evaluation.benchmarks import BENCHMARKS
+    from ..evaluation.protocols import PROTOCOLS
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -73,7 +73,7 @@ def add_evaluation_commands(
     evaluate.add_argument(
         "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
     )
-    from .cli_build import add_encoder_speed_options
+    from .build import add_encoder_speed_options
 
     add_encoder_speed_options(evaluate)
     report = commands.add_parser(
@@ -93,12 +93,12 @@ def run_evaluate(args: argparse.Namespace) -> None:
     import dataclasses
     import re
 
-    from .baselines import ExactMatch, TfidfLinker
-    from .encoders import DEFAULT_MODEL, Encoder
-    from .evaluation import Retriever, dictionary_index, evaluate
-    from .linker import Linker
-    from .protocols import prepare
-    from .reports import markdown_table, plot_accuracy
+    from ..encoding.encoder import DEFAULT_MODEL, Encoder
+    from ..evaluation.baselines import ExactMatch, TfidfLinker
+    from ..evaluation.harness import Retriever, dictionary_index, evaluate
+    from ..evaluation.protocols import prepare
+    from ..evaluation.reports import markdown_table, plot_accuracy
+    from ..linking.linker import Linker
 
     prepared = prepare(
         args.benchmark,
@@ -175,7 +175,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_report(args: argparse.Namespace) -> None:
-    from .reports import EvaluationReport, markdown_table, plot_accuracy
+    from ..evaluation.reports import EvaluationReport, markdown_table, plot_accuracy
 
     reports = [EvaluationReport.load(path) for path in args.reports]
     table = markdown_table(reports)

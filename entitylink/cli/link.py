@@ -1,4 +1,4 @@
-"""Batch options of the CLI (see :mod:`entitylink.cli`): table files in and out, and Ray.
+"""``entitylink link``: mentions as arguments, in a text file or on stdin, or a table column.
 
 ``link --input FILE.{csv,tsv,jsonl,parquet}`` links a column of a table into ``--output``;
 ``--engine ray`` (on ``link`` and ``build-index``) spreads the work over Ray actors.
@@ -7,10 +7,76 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
+import json
 import logging
-from typing import Any
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
 logger = logging.getLogger("entitylink")
+
+
+EPILOG_LINK = """examples:
+  entitylink link --index indexes/sample "heart attack" "breast cancer"
+  entitylink link --index indexes/medic --input mentions.txt --format jsonl -k 5 > links.jsonl
+  cat mentions.txt | entitylink link --index indexes/medic --threshold 0.8
+  entitylink link --index indexes/medic --input mentions.parquet --output links.parquet
+  entitylink link --index indexes/medic --input m.csv --column text --output links.csv --engine ray
+"""
+
+
+def add_link_command(
+    commands: Any,
+    formatter: type[argparse.HelpFormatter],
+    common: argparse.ArgumentParser,
+    search: argparse.ArgumentParser,
+    engine: argparse.ArgumentParser,
+) -> None:
+    """The ``link`` command: mentions as arguments, in a file, on stdin, or a table."""
+    link = commands.add_parser(
+        "link",
+        help="link mentions with an index",
+        description="Link mentions given as arguments, in a file (one per line) or on stdin.",
+        epilog=EPILOG_LINK,
+        formatter_class=formatter,
+        parents=[common, search, engine],
+    )
+    link.add_argument("mentions", nargs="*", help="mentions to link")
+    link.add_argument("--index", required=True, type=Path, help="index directory")
+    link.add_argument(
+        "--input",
+        type=Path,
+        help="file with one mention per line ('-': stdin), or a .csv/.tsv/.jsonl/.parquet table",
+    )
+    link.add_argument("--output", type=Path, help="write results here (default: stdout)")
+    link.add_argument(
+        "--format",
+        choices=("table", "jsonl"),
+        default="table",
+        help="output format (default: table)",
+    )
+    link.add_argument("-k", type=int, default=5, help="concepts per mention (default: 5)")
+    link.add_argument(
+        "--mmap",
+        action="store_true",
+        help="memory-map the FAISS file instead of reading it (loads in a fraction of a second)",
+    )
+    link.add_argument(
+        "--threshold",
+        type=float,
+        help="drop candidates scoring below this (NIL when none is left)",
+    )
+    link.add_argument(
+        "--type",
+        action="append",
+        dest="types",
+        metavar="TYPE",
+        help="keep concepts of these semantic types only; repeatable",
+    )
+    add_table_options(link)
 
 
 def engine_options() -> argparse.ArgumentParser:
@@ -63,7 +129,7 @@ def ray_encode_names(args: argparse.Namespace, encoder_config: dict[str, Any]) -
     """The ``encode_names`` hook for ``build-index --engine ray``, or None for local."""
     if args.engine != "ray":
         return None
-    from .distributed import init_ray, ray_encode_names
+    from ..tables.ray import init_ray, ray_encode_names
 
     init_ray(args.ray_address)
     return ray_encode_names(
@@ -90,7 +156,7 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     }
     table = (args.input, args.output, args.column, args.k)
     if args.engine == "ray":
-        from .distributed import init_ray, link_table_ray
+        from ..tables.ray import init_ray, link_table_ray
 
         init_ray(args.ray_address)
         rows = link_table_ray(
@@ -102,8 +168,8 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             **common,
         )
     else:
-        from .linker import Linker
-        from .tables_io import link_table
+        from ..linking.linker import Linker
+        from ..tables.io import link_table
 
         def load() -> Linker:
             params = dict(args.search_param or [])
@@ -111,3 +177,68 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
         rows = link_table(load, *table, **common)
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
+
+
+def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
+    if args.mentions:
+        yield from args.mentions
+    if args.input is not None:
+        handle = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8")
+        with handle:
+            yield from (line.rstrip("\r\n") for line in handle)
+    elif not args.mentions:
+        if sys.stdin.isatty():
+            parser.error("give mentions as arguments, with --input FILE, or on stdin")
+        yield from (line.rstrip("\r\n") for line in sys.stdin)
+
+
+def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> None:
+    if fmt == "jsonl":
+        rows = [
+            {
+                "concept_id": c.concept_id,
+                "name": c.name,
+                "matched_name": c.matched_name,
+                "score": round(c.score, 4),
+                "types": list(c.types),
+            }
+            for c in candidates
+        ]
+        out.write(json.dumps({"mention": mention, "candidates": rows}, ensure_ascii=False) + "\n")
+        return
+    out.write(f"{mention}\n")
+    if not candidates:
+        out.write("  (no candidate)\n")
+    for rank, c in enumerate(candidates, start=1):
+        via = f"  [via {c.matched_name!r}]" if c.matched_name != c.name else ""
+        out.write(f"  {rank}. {c.concept_id}\t{c.score:.4f}\t{c.name}{via}\n")
+
+
+def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from ..linking.linker import Linker
+    from ..tables.io import table_format
+
+    if args.k < 1:
+        parser.error(f"-k must be at least 1, got {args.k}")
+    if args.input is not None and table_format(args.input) is not None:
+        return run_link_table(args, parser)
+    if args.engine != "local":
+        parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
+    linker = Linker.from_dir(
+        args.index,
+        device=args.device,
+        mmap=args.mmap,
+        search_params=dict(args.search_param or []),
+    )
+    mentions = _mentions(args, parser)
+    with contextlib.ExitStack() as stack:
+        out = sys.stdout
+        if args.output is not None:  # written beside, renamed when complete
+            partial = args.output.with_name(args.output.name + ".partial")
+            out = stack.enter_context(partial.open("w", encoding="utf-8"))
+        while chunk := list(itertools.islice(mentions, 1024)):
+            results = linker.link(chunk, k=args.k, threshold=args.threshold, types=args.types)
+            for mention, candidates in zip(chunk, results, strict=True):
+                _write(mention, candidates, args.format, out)
+    if args.output is not None:
+        partial.replace(args.output)

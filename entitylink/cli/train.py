@@ -25,11 +25,11 @@ Only vocabulary names are used unless --add-benchmark-train names a benchmark.
 
 
 def add_train_command(commands: Any, formatter: Any, *parents: argparse.ArgumentParser) -> None:
-    from .benchmarks import BENCHMARKS
-    from .encoders import DEFAULT_MODEL, POOLINGS
-    from .pairs import MAX_PAIRS_PER_CONCEPT
-    from .training import TrainingConfig
-    from .vocabularies import FORMATS
+    from ..encoding.encoder import DEFAULT_MODEL, POOLINGS
+    from ..evaluation.benchmarks import BENCHMARKS
+    from ..training.pairs import MAX_PAIRS_PER_CONCEPT
+    from ..training.train import TrainingConfig
+    from ..vocabularies import FORMATS
 
     defaults = TrainingConfig()
     train = commands.add_parser(
@@ -119,9 +119,9 @@ def file_sha256(path: Path) -> str:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    from .pairs import benchmark_pairs, pairs_from_sources
-    from .training import TrainingConfig, train
-    from .vocabularies import read_vocabulary
+    from ..training.pairs import benchmark_pairs, pairs_from_sources
+    from ..training.train import TrainingConfig, train
+    from ..vocabularies import read_vocabulary
 
     sources = [(p.name, list(read_vocabulary(p, format=args.format))) for p in args.vocab]
     pairs = pairs_from_sources(

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
 

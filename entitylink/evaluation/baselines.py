@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from ..records import Candidate, Concept
 from .preprocess import normalize_text
-from .records import Candidate, Concept
 
 QUERY_CHUNK = 64
 
@@ -28,7 +28,7 @@ class _Dictionary:
         self.rows = [(c.concept_id, n) for c in self.concepts.values() for n in c.names]
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Same as :meth:`entitylink.store.ConceptStore.alt_ids`."""
+        """Same as :meth:`entitylink.index.store.ConceptStore.alt_ids`."""
         return {i: self.concepts[i].alt_ids for i in concept_ids if self.concepts[i].alt_ids}
 
     def _candidate(self, row: int, score: float) -> Candidate:

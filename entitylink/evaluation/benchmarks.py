@@ -16,8 +16,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BenchmarkFormatError
-from .records import Mention
+from ..errors import BenchmarkFormatError
+from ..records import Mention
 
 _ID_SEPARATORS = re.compile(r"[|+]")
 

@@ -24,11 +24,11 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
+from ..encoding.encoder import Encoder
+from ..index.build import ConceptIndex, build_index, library_versions
+from ..records import Candidate
 from .benchmarks import id_set
-from .encoders import Encoder
-from .index import ConceptIndex, build_index, library_versions
 from .protocols import Prepared
-from .records import Candidate
 from .reports import EvaluationReport
 
 logger = logging.getLogger(__name__)

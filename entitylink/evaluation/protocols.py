@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..records import Concept, Mention
+from ..vocabularies import read_vocabulary
 from .benchmarks import BENCHMARKS, Benchmark, data_root, id_set, load_benchmark
 from .preprocess import (
     find_abbreviations,
@@ -27,8 +29,6 @@ from .preprocess import (
     resolve_abbreviations,
     split_composite,
 )
-from .records import Concept, Mention
-from .vocabularies import read_vocabulary
 
 PROTOCOLS = ("sapbert", "plain")
 

@@ -33,10 +33,10 @@ import numpy as np
 import sqlalchemy as sa
 from tqdm.auto import tqdm
 
-from .encoders import Encoder
-from .errors import IndexExistsError, IndexFormatError
+from ..encoding.encoder import Encoder
+from ..errors import IndexExistsError, IndexFormatError
+from ..records import Concept
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
-from .records import Concept
 from .store import ConceptStore, write_concepts
 from .vectors import AUTO, VectorIndex, choose_spec, default_search_params
 
@@ -59,7 +59,7 @@ ENCODE_CHUNK = 16_384
 
 NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
 """Fills ``vectors[i]`` with the vector of the store's name ``i``, for every row (the hook
-:func:`build_index` takes as ``encode_names``; :mod:`entitylink.distributed` gives one on Ray)."""
+:func:`build_index` takes as ``encode_names``; :mod:`entitylink.tables.ray` gives one on Ray)."""
 
 
 def _encode_names(
@@ -107,10 +107,11 @@ def build_index(
     spec
         FAISS factory string: ``Flat`` (exact), ``HNSW32``, ``IVF4096,SQ8``..., or ``"auto"``:
         chosen from the number of names and ``memory_budget`` by
-        :func:`~entitylink.vectors.choose_spec`, with its search parameters.
+        :func:`~entitylink.index.vectors.choose_spec`, with its search parameters.
     search_params
-        ``efSearch``, ``nprobe``...; default: :func:`~entitylink.vectors.default_search_params`
-        (with ``"auto"``: those :func:`~entitylink.vectors.choose_spec` gives).
+        ``efSearch``, ``nprobe``...; default:
+        :func:`~entitylink.index.vectors.default_search_params` (with ``"auto"``: those
+        :func:`~entitylink.index.vectors.choose_spec` gives).
     memory_budget
         Bytes the vector index may take in memory; only used with ``spec="auto"``.
     overwrite
@@ -119,7 +120,7 @@ def build_index(
         Description recorded in the manifest (paths, format); the sha256 is added.
     encode_names
         Fills the vectors instead of ``encoder`` in this process (which then only gives the
-        manifest its config and dimension), e.g. :func:`entitylink.distributed.ray_encode_names`.
+        manifest its config and dimension), e.g. :func:`entitylink.tables.ray.ray_encode_names`.
     """
     out = Path(out_dir)
     auto = spec == AUTO

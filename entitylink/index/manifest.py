@@ -17,8 +17,8 @@ from typing import Any
 
 from packaging.version import Version
 
-from ._version import __version__
-from .errors import IndexFormatError
+from .._version import __version__
+from ..errors import IndexFormatError
 
 logger = logging.getLogger(__name__)
 

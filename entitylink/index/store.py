@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from tqdm.auto import tqdm
 
-from .errors import VocabularyError
-from .records import Concept
+from ..errors import VocabularyError
+from ..records import Concept
 
 metadata = sa.MetaData()
 concepts_table = sa.Table(

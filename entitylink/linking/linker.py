@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .encoders import Encoder
-from .errors import IndexFormatError
-from .index import ConceptIndex
-from .records import Candidate
-from .store import NameRow
+from ..encoding.encoder import Encoder
+from ..errors import IndexFormatError
+from ..index.build import ConceptIndex
+from ..index.store import NameRow
+from ..records import Candidate
 
 logger = logging.getLogger(__name__)
 

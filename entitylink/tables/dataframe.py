@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import TableFormatError
-from .records import Candidate
+from ..errors import TableFormatError
+from ..records import Candidate
 
 if TYPE_CHECKING:
-    from .linker import Linker
+    from ..linking.linker import Linker
 
 CANDIDATE_FIELDS = ("concept_id", "name", "matched_name", "score")
 LONG_COLUMNS = ("rank", *CANDIDATE_FIELDS)

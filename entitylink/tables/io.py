@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .batch import check_columns, link_dataframe, output_columns
-from .errors import TableFormatError
-from .linker import Linker
+from ..errors import TableFormatError
+from ..linking.linker import Linker
+from .dataframe import check_columns, link_dataframe, output_columns
 
 logger = logging.getLogger(__name__)
 

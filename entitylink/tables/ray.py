@@ -25,12 +25,12 @@ import pandas as pd
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from .batch import link_dataframe
-from .encoders import Encoder
-from .errors import IndexFormatError, MissingDependencyError
-from .index import ENCODE_CHUNK, NameEncoding
-from .linker import Linker
-from .store import ConceptStore
+from ..encoding.encoder import Encoder
+from ..errors import IndexFormatError, MissingDependencyError
+from ..index.build import ENCODE_CHUNK, NameEncoding
+from ..index.store import ConceptStore
+from ..linking.linker import Linker
+from .dataframe import link_dataframe
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def encode_vocabulary(
 
 
 def ray_encode_names(encoder_config: dict[str, Any], **options: Any) -> NameEncoding:
-    """The ``encode_names`` hook of :func:`~entitylink.index.build_index` on Ray actors.
+    """The ``encode_names`` hook of :func:`~entitylink.index.build.build_index` on Ray actors.
 
     ``options`` are those of :func:`encode_vocabulary` (``actors``, ``cpus_per_actor``...).
     """
@@ -204,12 +204,12 @@ def ray_encode_names(encoder_config: dict[str, Any], **options: Any) -> NameEnco
 
 
 def read_dataset(path: str | Path) -> Any:
-    """A table file as a ``ray.data.Dataset``, read as :func:`~entitylink.tables_io.read_chunks`
+    """A table file as a ``ray.data.Dataset``, read as :func:`~entitylink.tables.io.read_chunks`
     reads it (CSV and TSV cells as text, empty cells as empty strings)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from .tables_io import read_columns, table_format
+    from .io import read_columns, table_format
 
     ray = import_ray()
     fmt = table_format(path)
@@ -238,12 +238,12 @@ def link_table_ray(
     progress: bool = True,
     **options: Any,
 ) -> int:
-    """:func:`~entitylink.tables_io.link_table` through :func:`link_dataset`.
+    """:func:`~entitylink.tables.io.link_table` through :func:`link_dataset`.
 
     Ray reads the input and links it in its actors; this process streams the linked batches,
     in input order, into one output file. ``options``: those of :func:`link_dataset`.
     """
-    from .tables_io import candidate_schema, check_tables, output_schema, write_chunks
+    from .io import candidate_schema, check_tables, output_schema, write_chunks
 
     ray = import_ray()
     source, target = Path(input_path), Path(output_path)

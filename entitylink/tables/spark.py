@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from .batch import link_dataframe
-from .errors import MissingDependencyError
-from .linker import Linker
+from ..errors import MissingDependencyError
+from ..linking.linker import Linker
+from .dataframe import link_dataframe
 
 SPARK_HINT = "pip install 'entitylink[spark]'"
 _LINKERS: dict[str, Linker] = {}  # per Python worker: index directory -> loaded Linker
@@ -31,7 +31,7 @@ _LINKERS: dict[str, Linker] = {}  # per Python worker: index directory -> loaded
 def cached_linker(index_dir: str) -> Linker:
     """This worker's Linker for ``index_dir``, loaded on first use."""
     if index_dir not in _LINKERS:
-        from .distributed import load_linker
+        from .ray import load_linker
 
         _LINKERS[index_dir] = load_linker(index_dir, device="cpu")
     return _LINKERS[index_dir]
@@ -85,7 +85,7 @@ def link_spark(
     (``spark.sql.execution.arrow.maxRecordsPerBatch``, 10,000 by default); mentions are
     deduplicated within a batch.
     """
-    from .batch import check_columns
+    from .dataframe import check_columns
 
     schema = spark_schema(df.schema, nested, prefix)
     check_columns(df.columns, column, nested, prefix)

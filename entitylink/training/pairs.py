@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .benchmarks import id_set, load_benchmark, normalize_id
-from .records import Concept
+from ..evaluation.benchmarks import id_set, load_benchmark, normalize_id
+from ..records import Concept
 
 logger = logging.getLogger(__name__)
 

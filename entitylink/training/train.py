@@ -1,8 +1,9 @@
 """SapBERT self-alignment: pull each concept's names together, push the hardest others apart.
 
-One step takes a batch of :class:`~entitylink.pairs.Pair` s, encodes both names of each pair
-(so every batch holds positives), mines hard triplets in the batch with pytorch-metric-learning's
-``TripletMarginMiner`` and applies its ``MultiSimilarityLoss`` on them, as the SapBERT code does.
+One step takes a batch of :class:`~entitylink.training.pairs.Pair` s, encodes both names of
+each pair (so every batch holds positives), mines hard triplets in the batch with
+pytorch-metric-learning's ``TripletMarginMiner`` and applies its ``MultiSimilarityLoss`` on them,
+as the SapBERT code does.
 
 The output directory is a transformers model directory plus ``entitylink_encoder.json``
 (pooling, max_length, base model, data hashes, hyperparameters), so ``Encoder(out)`` loads it.
@@ -31,8 +32,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .encoders import DEFAULT_MODEL, Encoder
-from .errors import TrainingError
+from ..encoding.encoder import DEFAULT_MODEL, Encoder
+from ..errors import TrainingError
 from .pairs import Pair
 
 logger = logging.getLogger(__name__)

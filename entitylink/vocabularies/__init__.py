@@ -1,4 +1,6 @@
-"""Vocabulary readers: one per format, all yielding :class:`~entitylink.records.Concept`.
+"""Vocabularies: vocabulary files (RRF, OBO, MEDIC, MeSH, tables) → Concept records.
+
+One reader per format, all yielding :class:`~entitylink.records.Concept`.
 
 >>> from entitylink import read_vocabulary
 >>> concepts = list(read_vocabulary("data_samples/MRCONSO.RRF"))   # format detected

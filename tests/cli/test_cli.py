@@ -10,8 +10,7 @@ import pytest
 
 from entitylink import ConceptIndex
 from entitylink.cli import main
-
-from .conftest import SAMPLES
+from tests.paths import SAMPLES
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from entitylink.cli import main
-
-from .conftest import SAMPLES
+from tests.paths import SAMPLES
 
 
 def test_train_then_build_and_link_with_the_trained_model(

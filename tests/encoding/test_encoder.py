@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from entitylink import SAPBERT, Encoder, ModelLoadError
-from entitylink.encoders import OFFLINE_DEFAULT
+from entitylink.encoding.encoder import OFFLINE_DEFAULT
 
 NAMES = [
     "Myocardial infarction",

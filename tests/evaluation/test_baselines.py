@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from entitylink import Concept
-from entitylink.baselines import ExactMatch, TfidfLinker
+from entitylink.evaluation.baselines import ExactMatch, TfidfLinker
 
 CONCEPTS = [
     Concept("D1", "Myocardial Infarction", ("heart attack", "MI")),

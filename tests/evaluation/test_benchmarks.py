@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from entitylink import BenchmarkFormatError
-from entitylink.benchmarks import (
+from entitylink.evaluation.benchmarks import (
     load_benchmark,
     normalize_id,
     read_concept_file,
@@ -13,8 +13,7 @@ from entitylink.benchmarks import (
     read_pubtator,
     split_ids,
 )
-
-from .conftest import SAMPLES, shared_path
+from tests.paths import SAMPLES, shared_path
 
 
 def test_normalize_id() -> None:

@@ -5,13 +5,13 @@ from collections.abc import Iterable, Sequence
 import pytest
 
 from entitylink import Candidate, Concept, Mention
-from entitylink.evaluation import (
+from entitylink.evaluation.harness import (
     accuracy_at_k,
     evaluate,
     first_hit_rank,
     mean_reciprocal_rank,
 )
-from entitylink.protocols import Prepared, Query
+from entitylink.evaluation.protocols import Prepared, Query
 
 D1, D2, D3 = frozenset({"D1"}), frozenset({"D2"}), frozenset({"D3"})
 

@@ -1,4 +1,4 @@
-"""Tests of entitylink.preprocess on real sentences and mentions of NCBI-disease and BC5CDR.
+"""Tests of evaluation.preprocess on real sentences and mentions of NCBI-disease and BC5CDR.
 
 Sentences and mentions are quoted from the PubTator files under ../shared/data/benchmarks
 (PMIDs given); the tests that read those files skip when ../shared is absent.
@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from entitylink.preprocess import (
+from entitylink.evaluation.preprocess import (
     find_abbreviations,
     load_typos,
     normalize_text,
     resolve_abbreviations,
     split_composite,
 )
-
-from .conftest import shared_path
+from tests.paths import shared_path
 
 # --- find_abbreviations --------------------------------------------------------------------
 

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from entitylink.protocols import concept_ids, prepare
+from entitylink.evaluation.protocols import concept_ids, prepare
 from entitylink.records import Concept
-
-from .conftest import SAMPLES, shared_path
+from tests.paths import SAMPLES, shared_path
 
 VOCAB = [SAMPLES / "MRCONSO.RRF"]
 

@@ -22,9 +22,8 @@ from entitylink import (
     build_index,
     read_vocabulary,
 )
-from entitylink.index import CONCEPTS, MANIFEST, VECTORS, reindex
-
-from .conftest import SAMPLES
+from entitylink.index.build import CONCEPTS, MANIFEST, VECTORS, reindex
+from tests.paths import SAMPLES
 
 FEW = [
     Concept("C1", "Myocardial infarction", ("heart attack",)),

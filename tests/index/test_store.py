@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from entitylink import Concept
-from entitylink.store import ConceptStore
+from entitylink.index.store import ConceptStore
 
 CONCEPTS = [
     Concept("C1", "Myocardial infarction", ("heart attack", "MI"), ("T047",), "Necrosis.", "MSH"),

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from entitylink.vectors import (
+from entitylink.index.vectors import (
     IVF_NPROBE_SHARE,
     REFINE_K_FACTOR,
     VectorIndex,

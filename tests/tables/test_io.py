@@ -12,7 +12,7 @@ import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, TableFormatError
 from entitylink.cli import main
-from entitylink.tables_io import link_table, read_chunks
+from entitylink.tables.io import link_table, read_chunks
 
 LONG = ["rank", "concept_id", "name", "matched_name", "score"]
 MENTIONS = ["heart attack", "", "asthma", "NA", "heart attack", "fever"]

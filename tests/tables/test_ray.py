@@ -12,8 +12,7 @@ import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, build_index, link_dataframe, read_vocabulary
 from entitylink.cli import main
-
-from .conftest import SAMPLES
+from tests.paths import SAMPLES
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'entitylink[ray]'")
 pytestmark = pytest.mark.ray
@@ -37,7 +36,7 @@ def mentions() -> pd.DataFrame:
 def test_link_dataset_equals_link_dataframe(
     minilm: Encoder, sample_index: ConceptIndex, tmp_path: Path
 ) -> None:
-    from entitylink.distributed import link_dataset
+    from entitylink.tables.ray import link_dataset
 
     df = mentions()
     ds = ray.data.from_pandas(df).repartition(4)
@@ -72,7 +71,7 @@ def table(path: Path, name: str) -> list[tuple[Any, ...]]:
 def test_ray_build_equals_single_process_build(
     tiny_encoder: Encoder, tiny_index: ConceptIndex, tmp_path: Path
 ) -> None:
-    from entitylink.distributed import ray_encode_names
+    from entitylink.tables.ray import ray_encode_names
 
     hook = ray_encode_names(tiny_encoder.config(), actors=2, shard_size=200, progress=False)
     concepts = read_vocabulary(SAMPLES / "MRCONSO.RRF")

@@ -40,7 +40,7 @@ def spark() -> Iterator[Any]:
 def test_link_spark_equals_link_dataframe(
     spark: Any, minilm: Encoder, sample_index: ConceptIndex
 ) -> None:
-    from entitylink.spark import link_spark
+    from entitylink.tables.spark import link_spark
 
     texts = ["heart attack", "asthma", None, "fever", "", "NIDDM", "heart attack", "cough"] * 3
     df = pd.DataFrame({"id": range(len(texts)), "mention": texts})

@@ -3,10 +3,9 @@ from __future__ import annotations
 import pytest
 
 from entitylink import Concept, make_pairs, pairs_from_sources, read_vocabulary
-from entitylink.benchmarks import load_benchmark
-from entitylink.pairs import benchmark_pairs, normalize_name
-
-from .conftest import SAMPLES, shared_path
+from entitylink.evaluation.benchmarks import load_benchmark
+from entitylink.training.pairs import benchmark_pairs, normalize_name
+from tests.paths import SAMPLES, shared_path
 
 
 def test_all_pairs_of_a_small_synonym_set_and_none_with_itself() -> None:

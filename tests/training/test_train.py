@@ -10,10 +10,9 @@ from safetensors.torch import load_file
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from entitylink import Encoder, TrainingConfig, TrainingError, make_pairs, read_vocabulary, train
-from entitylink.pairs import Pair
-from entitylink.training import batch_order
-
-from .conftest import SAMPLES
+from entitylink.training.pairs import Pair
+from entitylink.training.train import batch_order
+from tests.paths import SAMPLES
 
 
 @pytest.fixture(scope="module")
