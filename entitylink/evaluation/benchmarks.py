@@ -5,7 +5,8 @@
 (960, ('D009386',))
 
 Gold IDs are normalised by :func:`normalize_id`: ``MESH:D012345`` and ``D012345`` are one ID,
-OMIM IDs are written ``OMIM:123456`` whether the source wrote the prefix or not.
+so are ``HP:0000118``, ``HP_0000118`` and its OBO PURL; OMIM IDs are written ``OMIM:123456``
+whether the source wrote the prefix or not.
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BenchmarkFormatError
+from ..ids import canonical_id
 from ..records import Mention
 
 _ID_SEPARATORS = re.compile(r"[|+]")
 
 
 def normalize_id(concept_id: str) -> str:
-    """The form under which gold and dictionary IDs are compared.
+    """The form under which gold and dictionary IDs are compared: :func:`~entitylink.ids.
+    canonical_id` (``HP_0000118`` and its PURL are ``HP:0000118``, ``MESH:D012345`` is
+    ``D012345``), and bare numbers are OMIM's, as in MEDIC and the NCBI-disease gold.
 
     >>> normalize_id(" MESH:D012345"), normalize_id("613097"), normalize_id("OMIM:613097")
     ('D012345', 'OMIM:613097', 'OMIM:613097')
     """
-    concept_id = concept_id.strip().removeprefix("MESH:")
+    concept_id = canonical_id(concept_id)
     return f"OMIM:{concept_id}" if concept_id.isdigit() else concept_id
 
 

@@ -37,21 +37,49 @@ def _unquote(value: str) -> tuple[str, str] | None:
     return re.sub(r"\\(.)", r"\1", match.group(1)), match.group(2).upper()
 
 
+_STANZA = re.compile(r"^\[([A-Za-z]+)\]$")
+_QUOTED_TAGS = ("synonym", "def")  # their values start with a quoted text
+
+
+def _tag_value(path: Path, number: int, line: str, problems: Problems) -> tuple[str, str] | None:
+    """``tag: value`` (a trailing ``! comment`` kept in the value), or None when reported."""
+    tag, sep, value = line.partition(":")
+    if not sep or not tag.strip() or " " in tag.strip():
+        problems(path, number, f"expected 'tag: value', found {line[:60]!r}")
+        return None
+    tag, value = tag.strip(), value.strip()
+    if tag in _QUOTED_TAGS and _unquote(value) is None:
+        problems(path, number, f"expected a quoted text after '{tag}:', found {value[:60]!r}")
+        return None
+    return tag, value
+
+
 def _stanzas(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """Yield ``(line, tags)`` for each ``[Term]`` stanza; tags map to their values in order."""
+    """Yield ``(line, tags)`` for each ``[Term]`` stanza; tags map to their values in order.
+
+    Every line is checked, the header's too: a line that is not ``tag: value``, a comment or
+    a stanza heading (``[Term]``, ``[Typedef]``...) is reported, so that a damaged file does not
+    lose a stanza or a synonym without a word.
+    """
     start, tags, in_term = 0, dict[str, list[str]](), False
     for number, line in read_lines(path, problems):
         line = line.strip()
+        if not line or line.startswith("!"):
+            continue
         if line.startswith("["):
+            heading = _STANZA.match(line)
+            if heading is None:
+                problems(
+                    path, number, f"expected a stanza heading like [Term], found {line[:60]!r}"
+                )
+                continue
             if in_term:
                 yield start, tags
-            start, tags, in_term = number, {}, line == "[Term]"
-        elif in_term and line and not line.startswith("!"):
-            tag, sep, value = line.partition(":")
-            if not sep:
-                problems(path, number, f"expected 'tag: value', found {line[:60]!r}")
-                continue
-            tags.setdefault(tag.strip(), []).append(value.strip())
+            start, tags, in_term = number, {}, heading[1] == "Term"
+            continue
+        pair = _tag_value(path, number, line, problems)
+        if pair is not None and in_term:
+            tags.setdefault(pair[0], []).append(pair[1])
     if in_term:
         yield start, tags
 
