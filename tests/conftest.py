@@ -20,7 +20,6 @@ from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
 from entitylink import ConceptIndex, Encoder, build_index, read_vocabulary  # noqa: E402
 from tests.paths import SAMPLES  # noqa: E402
 
-
 # The fuzz tests' profiles (tests/*/test_fuzz_*.py): "ci", the default, keeps the whole fuzz
 # suite to a few seconds; `pytest --hypothesis-profile=long tests -k fuzz` runs ~100x more
 # examples. Each example must finish within `deadline` (a reader that hangs fails the test).

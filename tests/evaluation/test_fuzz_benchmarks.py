@@ -19,7 +19,8 @@ PUBTATOR = (
     "10021369\t43\t76\tadenomatous polyposis coli tumour\tModifier\tD011125\n"
     "10021369\t95\t98\tAPC\tModifier\tD011125|OMIM:175100\n"
     "10021369\tCID\tD003000\tD006973\n"
-    "10021369\t100\t120\tbreast and ovarian cancer\tDisease\tD001943|D010051\tbreast cancer|ovarian cancer\n"
+    "10021369\t100\t120\tbreast and ovarian cancer\tDisease\tD001943|D010051"
+    "\tbreast cancer|ovarian cancer\n"
     "\n"
 )
 CONCEPT = "10021369||43|76||Modifier||adenomatous polyposis coli tumour||D011125\n"
