@@ -8,30 +8,92 @@
 
 from __future__ import annotations
 
+import typing as _typing
+from importlib import import_module as _import_module
+
 from ._version import __version__
-from .encoding.encoder import DEFAULT_MODEL, SAPBERT, Encoder
-from .errors import (
-    BenchmarkFormatError,
-    EntityLinkError,
-    IndexExistsError,
-    IndexFormatError,
-    MissingDependencyError,
-    ModelLoadError,
-    TableFormatError,
-    TrainingError,
-    VocabularyError,
-)
-from .evaluation.benchmarks import Benchmark, load_benchmark
-from .evaluation.harness import evaluate
-from .evaluation.protocols import prepare
-from .evaluation.reports import EvaluationReport
-from .index.build import ConceptIndex, IndexManifest, build_index
-from .linking.linker import Linker
-from .records import Candidate, Concept, Mention
-from .tables.dataframe import link_dataframe
-from .training.pairs import Pair, make_pairs, pairs_from_sources
-from .training.train import TrainingConfig, TrainingResult, train
-from .vocabularies import FORMATS, detect_format, read_vocabulary
+
+if (
+    _typing.TYPE_CHECKING
+):  # for type checkers; at run time each name is imported on first use (PEP 562)
+    from .encoding.encoder import Encoder
+    from .encoding.options import DEFAULT_MODEL, SAPBERT
+    from .errors import (
+        BenchmarkFormatError,
+        EntityLinkError,
+        IndexExistsError,
+        IndexFormatError,
+        MissingDependencyError,
+        ModelLoadError,
+        TableFormatError,
+        TrainingError,
+        VocabularyError,
+    )
+    from .evaluation.benchmarks import Benchmark, load_benchmark
+    from .evaluation.harness import evaluate
+    from .evaluation.protocols import prepare
+    from .evaluation.reports import EvaluationReport
+    from .index.build import ConceptIndex, IndexManifest, build_index
+    from .linking.linker import Linker
+    from .records import Candidate, Concept, Mention
+    from .tables.dataframe import link_dataframe
+    from .training.config import TrainingConfig
+    from .training.pairs import Pair, make_pairs, pairs_from_sources
+    from .training.train import TrainingResult, train
+    from .vocabularies import FORMATS, detect_format, read_vocabulary
+
+# where each public name lives: `import entitylink` stays light (no torch, FAISS or pandas until
+# a name that needs them is used), so the command line answers --help at once
+_SOURCES = {
+    "Benchmark": ".evaluation.benchmarks",
+    "BenchmarkFormatError": ".errors",
+    "Candidate": ".records",
+    "Concept": ".records",
+    "ConceptIndex": ".index.build",
+    "DEFAULT_MODEL": ".encoding.options",
+    "Encoder": ".encoding.encoder",
+    "EntityLinkError": ".errors",
+    "EvaluationReport": ".evaluation.reports",
+    "FORMATS": ".vocabularies",
+    "IndexExistsError": ".errors",
+    "IndexFormatError": ".errors",
+    "IndexManifest": ".index.build",
+    "Linker": ".linking.linker",
+    "Mention": ".records",
+    "MissingDependencyError": ".errors",
+    "ModelLoadError": ".errors",
+    "Pair": ".training.pairs",
+    "SAPBERT": ".encoding.options",
+    "TableFormatError": ".errors",
+    "TrainingConfig": ".training.config",
+    "TrainingError": ".errors",
+    "TrainingResult": ".training.train",
+    "VocabularyError": ".errors",
+    "build_index": ".index.build",
+    "detect_format": ".vocabularies",
+    "evaluate": ".evaluation.harness",
+    "link_dataframe": ".tables.dataframe",
+    "load_benchmark": ".evaluation.benchmarks",
+    "make_pairs": ".training.pairs",
+    "pairs_from_sources": ".training.pairs",
+    "prepare": ".evaluation.protocols",
+    "read_vocabulary": ".vocabularies",
+    "train": ".training.train",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name's module on first use (PEP 562) and keep the name here."""
+    if name not in _SOURCES:
+        raise AttributeError(f"module 'entitylink' has no attribute {name!r}")
+    value = getattr(_import_module(_SOURCES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Benchmark",

@@ -14,10 +14,24 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
 
 from entitylink import ConceptIndex, Encoder, build_index, read_vocabulary  # noqa: E402
 from tests.paths import SAMPLES  # noqa: E402
+
+# The fuzz tests' profiles (tests/*/test_fuzz_*.py): "ci", the default, keeps the whole fuzz
+# suite to a few seconds; `pytest --hypothesis-profile=long tests -k fuzz` runs ~100x more
+# examples. Each example must finish within `deadline` (a reader that hangs fails the test).
+_FUZZ = {"database": None, "suppress_health_check": [HealthCheck.too_slow], "print_blob": True}
+settings.register_profile("ci", max_examples=30, deadline=2000, **_FUZZ)
+settings.register_profile("medium", max_examples=300, deadline=5000, **_FUZZ)
+settings.register_profile("long", max_examples=3000, deadline=5000, **_FUZZ)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--hypothesis-profile", default=None):
+        settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,11 @@ from ..errors import EntityLinkError
 from .build import add_build_commands, run_build, run_reindex
 from .evaluate import add_evaluation_commands, run_evaluate, run_report
 from .link import add_link_command, engine_options, run_link
+from .options import DEPRECATED
 from .train import add_train_command, run_train
 
 logger = logging.getLogger("entitylink")
+MODEL_COMMANDS = ("build-index", "link", "evaluate", "train")  # those that load a model
 
 
 def _key_value(text: str) -> tuple[str, int]:
@@ -95,12 +97,15 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # before any heavy import: --help and usage errors are instant
     _configure_logging(args.verbose, args.quiet)
+    for note in getattr(args, DEPRECATED, None) or []:
+        logger.warning("%s", note)
     try:
-        from transformers.utils import logging as hf_logging
+        if args.command in MODEL_COMMANDS:
+            from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()
         if args.command == "build-index":
             run_build(args)
         elif args.command == "reindex":

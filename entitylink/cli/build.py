@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .link import ray_encode_names
+from .options import DeprecatedAlias, add_vocab_format, positive_int
 
 logger = logging.getLogger("entitylink")
 
@@ -38,7 +39,7 @@ def _size(text: str) -> int:
 
 def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
     """``--dtype`` and ``--quantize``: faster, approximate encoders (recorded in the manifest)."""
-    from ..encoding.encoder import DTYPES, QUANTIZATIONS
+    from ..encoding.options import DTYPES, QUANTIZATIONS
 
     parser.add_argument(
         "--dtype", choices=DTYPES, default="float32", help="bfloat16: autocast (default float32)"
@@ -48,12 +49,11 @@ def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_spec_options(parser: argparse.ArgumentParser, default: str, *aliases: str) -> None:
-    """``--spec`` (and ``aliases``) and ``--memory-budget``."""
+def add_spec_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--spec`` and ``--memory-budget``."""
     parser.add_argument(
         "--spec",
         "--index-spec",
-        *aliases,
         dest="spec",
         default=default,
         help=f"FAISS factory string: Flat (exact), IVF4096,SQ8, HNSW32 ..., or auto (chosen from "
@@ -83,7 +83,7 @@ def add_build_commands(
 ) -> None:
     """Add ``build-index`` and ``reindex`` to the CLI's subcommands (``search``: ``--device``
     and ``params``, which is ``--search-param`` alone)."""
-    from ..encoding.encoder import DEFAULT_MODEL, POOLINGS, SAPBERT
+    from ..encoding.options import DEFAULT_MODEL, POOLINGS, SAPBERT
     from ..vocabularies import FORMATS
 
     build = commands.add_parser(
@@ -98,11 +98,7 @@ def add_build_commands(
     )
     build.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
     build.add_argument("--out", required=True, type=Path, help="index directory to write")
-    build.add_argument(
-        "--format",
-        choices=sorted(FORMATS),
-        help="vocabulary format (default: detected)",
-    )
+    add_vocab_format(build, list(FORMATS))
     build.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -118,11 +114,18 @@ def add_build_commands(
         action="store_false",
         help="keep raw vectors (SapBERT's inner product) instead of L2-normalising",
     )
-    add_spec_options(build, "Flat", "--index")
+    add_spec_options(build, "Flat")
+    build.add_argument(
+        "--index",
+        dest="spec",
+        action=DeprecatedAlias,
+        replacement="--spec",
+        reason="elsewhere --index is an index directory",
+    )
     add_encoder_speed_options(build)
     build.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=128,
         help="names per encoder batch (default: 128)",
     )
@@ -176,7 +179,9 @@ def run_build(args: argparse.Namespace) -> None:
 
     names = ("languages", "sabs", "exclude_sabs", "suppress", "synonym_scopes")
     options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
-    streams = [read_vocabulary(p, args.format, strict=args.strict, **options) for p in args.vocab]
+    streams = [
+        read_vocabulary(p, args.vocab_format, strict=args.strict, **options) for p in args.vocab
+    ]
     encoder = Encoder(
         args.model,
         pooling=args.pooling,
@@ -198,7 +203,7 @@ def run_build(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         vocabulary={
             "paths": [str(p) for p in args.vocab],
-            "format": args.format or "detected",
+            "format": args.vocab_format or "detected",
             **options,
         },
         encode_names=ray_encode_names(args, encoder.config()),

@@ -24,7 +24,7 @@ EPILOG_EVALUATE = """examples:
 def add_evaluation_commands(
     commands: Any, formatter: Any, *parents: argparse.ArgumentParser
 ) -> None:
-    from ..encoding.encoder import DEFAULT_MODEL
+    from ..encoding.options import DEFAULT_MODEL
     from ..evaluation.benchmarks import BENCHMARKS
     from ..evaluation.protocols import PROTOCOLS
 

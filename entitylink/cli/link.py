@@ -16,6 +16,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..errors import TableFormatError
+from .options import positive_int
+
 logger = logging.getLogger("entitylink")
 
 
@@ -58,7 +61,7 @@ def add_link_command(
         default="table",
         help="output format (default: table)",
     )
-    link.add_argument("-k", type=int, default=5, help="concepts per mention (default: 5)")
+    link.add_argument("-k", type=positive_int, default=5, help="concepts per mention (default: 5)")
     link.add_argument(
         "--mmap",
         action="store_true",
@@ -179,17 +182,38 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
 
 
+def _lines(handle: Any, name: str) -> Iterator[str]:
+    """The lines of a binary stream as text; bytes that are not UTF-8 are an error naming the
+    file and line."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            text: str = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise TableFormatError(
+                f"{name}:{number}: undecodable bytes (not UTF-8) at byte {exc.start}: {exc.reason}"
+            ) from None
+        yield text.rstrip("\r\n")
+
+
 def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
     if args.mentions:
         yield from args.mentions
-    if args.input is not None:
-        handle = sys.stdin if str(args.input) == "-" else args.input.open(encoding="utf-8")
+    if args.input is not None and str(args.input) != "-":
+        try:
+            handle = args.input.open("rb")
+        except OSError as exc:
+            raise TableFormatError(f"{args.input}: cannot open: {exc.strerror or exc}") from None
         with handle:
-            yield from (line.rstrip("\r\n") for line in handle)
-    elif not args.mentions:
-        if sys.stdin.isatty():
+            yield from _lines(handle, str(args.input))
+    elif args.input is not None or not args.mentions:
+        if args.input is None and sys.stdin.isatty():
             parser.error("give mentions as arguments, with --input FILE, or on stdin")
-        yield from (line.rstrip("\r\n") for line in sys.stdin)
+        yield from _lines(getattr(sys.stdin, "buffer", None) or _encoded(sys.stdin), "<stdin>")
+
+
+def _encoded(stream: TextIO) -> Iterator[bytes]:
+    """A text stream without a binary buffer (tests' StringIO), as UTF-8 lines."""
+    return (line.encode("utf-8") for line in stream)
 
 
 def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> None:
@@ -218,8 +242,6 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     from ..linking.linker import Linker
     from ..tables.io import table_format
 
-    if args.k < 1:
-        parser.error(f"-k must be at least 1, got {args.k}")
     if args.input is not None and table_format(args.input) is not None:
         return run_link_table(args, parser)
     if args.engine != "local":

@@ -8,6 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .options import add_vocab_format
+
 logger = logging.getLogger("entitylink")
 
 EPILOG_TRAIN = """examples:
@@ -25,10 +27,10 @@ Only vocabulary names are used unless --add-benchmark-train names a benchmark.
 
 
 def add_train_command(commands: Any, formatter: Any, *parents: argparse.ArgumentParser) -> None:
-    from ..encoding.encoder import DEFAULT_MODEL, POOLINGS
+    from ..encoding.options import DEFAULT_MODEL, POOLINGS
     from ..evaluation.benchmarks import BENCHMARKS
+    from ..training.config import TrainingConfig
     from ..training.pairs import MAX_PAIRS_PER_CONCEPT
-    from ..training.train import TrainingConfig
     from ..vocabularies import FORMATS
 
     defaults = TrainingConfig()
@@ -45,7 +47,7 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
     )
     train.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
     train.add_argument("--out", required=True, type=Path, help="model directory to write")
-    train.add_argument("--format", choices=sorted(FORMATS), help="vocabulary format (detected)")
+    add_vocab_format(train, list(FORMATS))
     train.add_argument(
         "--model", default=DEFAULT_MODEL, help=f"base checkpoint (default: {DEFAULT_MODEL})"
     )
@@ -119,11 +121,12 @@ def file_sha256(path: Path) -> str:
 
 
 def run_train(args: argparse.Namespace) -> None:
+    from ..training.config import TrainingConfig
     from ..training.pairs import benchmark_pairs, pairs_from_sources
-    from ..training.train import TrainingConfig, train
+    from ..training.train import train
     from ..vocabularies import read_vocabulary
 
-    sources = [(p.name, list(read_vocabulary(p, format=args.format))) for p in args.vocab]
+    sources = [(p.name, list(read_vocabulary(p, format=args.vocab_format))) for p in args.vocab]
     pairs = pairs_from_sources(
         sources,
         max_pairs_per_concept=args.max_pairs_per_concept,

@@ -30,15 +30,21 @@ from tqdm.auto import tqdm
 from transformers import AutoModel, AutoTokenizer
 
 from ..errors import ModelLoadError
+from .options import DEFAULT_MODEL, DTYPES, OFFLINE_DEFAULT, POOLINGS, QUANTIZATIONS, SAPBERT
 
 logger = logging.getLogger(__name__)
 
-SAPBERT = "cambridgeltl/SapBERT-from-PubMedBERT-fulltext"
-OFFLINE_DEFAULT = "sentence-transformers/all-MiniLM-L6-v2"
-DEFAULT_MODEL = OFFLINE_DEFAULT
-POOLINGS = ("cls", "mean")
-DTYPES = ("float32", "bfloat16")
-QUANTIZATIONS = ("int8",)
+__all__ = [
+    "DEFAULT_MODEL",
+    "DTYPES",
+    "OFFLINE_DEFAULT",
+    "POOLINGS",
+    "QUANTIZATIONS",
+    "SAPBERT",
+    "Encoder",
+    "packaged_model_dir",
+    "resolve_model",
+]
 CONFIG_FILE = "entitylink_encoder.json"
 KNOWN_POOLING = {  # what each model was trained with
     SAPBERT: "cls",

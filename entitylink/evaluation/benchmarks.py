@@ -5,7 +5,8 @@
 (960, ('D009386',))
 
 Gold IDs are normalised by :func:`normalize_id`: ``MESH:D012345`` and ``D012345`` are one ID,
-OMIM IDs are written ``OMIM:123456`` whether the source wrote the prefix or not.
+so are ``HP:0000118``, ``HP_0000118`` and its OBO PURL; OMIM IDs are written ``OMIM:123456``
+whether the source wrote the prefix or not.
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BenchmarkFormatError
+from ..ids import canonical_id
 from ..records import Mention
 
 _ID_SEPARATORS = re.compile(r"[|+]")
 
 
 def normalize_id(concept_id: str) -> str:
-    """The form under which gold and dictionary IDs are compared.
+    """The form under which gold and dictionary IDs are compared: :func:`~entitylink.ids.
+    canonical_id` (``HP_0000118`` and its PURL are ``HP:0000118``, ``MESH:D012345`` is
+    ``D012345``), and bare numbers are OMIM's, as in MEDIC and the NCBI-disease gold.
 
     >>> normalize_id(" MESH:D012345"), normalize_id("613097"), normalize_id("OMIM:613097")
     ('D012345', 'OMIM:613097', 'OMIM:613097')
     """
-    concept_id = concept_id.strip().removeprefix("MESH:")
+    concept_id = canonical_id(concept_id)
     return f"OMIM:{concept_id}" if concept_id.isdigit() else concept_id
 
 
@@ -56,12 +60,24 @@ class Benchmark:
     documents: dict[str, str] = field(default_factory=dict)
 
 
+def _read_text(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 are an error naming the file and line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BenchmarkFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BenchmarkFormatError(
+            f"{path}:{line}: undecodable bytes (not UTF-8): {exc.reason}"
+        ) from None
+
+
 def _pubtator_blocks(path: Path) -> Iterator[tuple[int, str, list[str]]]:
     """``(first line number, line, fields)`` of every non-blank line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BenchmarkFormatError(f"{path}: cannot read: {exc}") from exc
+    text = _read_text(path)
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             yield number, line, line.split("\t")
@@ -94,7 +110,7 @@ def read_pubtator(
             (titles if kind == "t" else abstracts)[pmid] = text
         elif len(fields) == 4 and fields[1] == "CID":
             continue
-        elif len(fields) in (6, 7) and fields[1].isdigit() and fields[2].isdigit():
+        elif len(fields) in (6, 7) and fields[1].isdecimal() and fields[2].isdecimal():
             pmid = fields[0]
             if pmid in closed or (types is not None and fields[4] not in types):
                 continue
@@ -125,11 +141,11 @@ def read_concept_file(path: str | Path, name: str | None = None) -> Benchmark:
     mentions = []
     for number, line, _ in _pubtator_blocks(path):
         parts = line.split("||")
-        if len(parts) != 5 or "|" not in parts[1]:
+        start, _, end = parts[1].partition("|") if len(parts) == 5 else ("", "", "")
+        if not (start.strip().isdecimal() and end.strip().isdecimal()):
             raise BenchmarkFormatError(
                 f"{path}:{number}: expected 'PMID||start|end||type||mention||gold_ids'"
             )
-        start, end = parts[1].split("|", 1)
         mentions.append(
             Mention(parts[3], split_ids(parts[4]), parts[0], int(start), int(end), parts[2])
         )
@@ -228,8 +244,7 @@ def load_benchmark(name_or_path: str | Path, split: str = "test") -> Benchmark:
         raise BenchmarkFormatError(f"{path}: no such file, and not a named benchmark ({known})")
     if path.suffix == ".concept":
         return read_concept_file(path)
-    with path.open(encoding="utf-8") as handle:
-        first = next((line for line in handle if line.strip()), "")
+    first = next((line for line in _read_text(path).splitlines() if line.strip()), "")
     if re.match(r"^\d+\|[ta]\|", first):
         return read_pubtator(path)
     return read_mention_tsv(path)

@@ -15,7 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from .._version import __version__
 from ..errors import IndexFormatError
@@ -40,6 +40,16 @@ def library_versions() -> dict[str, str]:
 
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _check_kinds(manifest: IndexManifest) -> None:
+    """Raise TypeError (InvalidVersion) for a field of the wrong kind (a hand-edited file)."""
+    for name in ("encoder", "index", "counts", "vocabulary", "files", "versions"):
+        if not isinstance(getattr(manifest, name), dict):
+            raise TypeError(f"{name!r} is not a JSON object")
+    if not all(isinstance(k, str) and type(v) is int for k, v in manifest.files.items()):
+        raise TypeError("'files' must map file names to sizes in bytes")
+    Version(str(manifest.versions.get("entitylink", "0")))
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,8 @@ class IndexManifest:
         try:
             data = json.loads(path.read_text())
             manifest = cls(**data)
-        except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+            _check_kinds(manifest)
+        except (json.JSONDecodeError, TypeError, UnicodeDecodeError, InvalidVersion) as exc:
             raise IndexFormatError(f"{path}: unreadable manifest: {exc}") from exc
         if manifest.format_version != FORMAT_VERSION:
             raise IndexFormatError(

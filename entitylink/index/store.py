@@ -19,10 +19,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from ..errors import VocabularyError
+from ..ids import id_variants
 from ..records import Concept
 
 metadata = sa.MetaData()
@@ -178,17 +181,45 @@ class ConceptStore:
             result = connection.execute(_ALT_IDS, {"ids": wanted})
             return {r[0]: _split(r[1]) for r in result if r[1]}
 
+    def has_types(self) -> bool:
+        """Whether any concept of the store has a semantic type."""
+        query = sa.select(concepts_table.c.id).where(concepts_table.c.types != "").limit(1)
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def rows_of_types(self, types: Iterable[str]) -> NDArray[np.int64]:
+        """The name rows of concepts having at least one of ``types``, in row order."""
+        joined = sa.literal("|").concat(concepts_table.c.types).concat("|")
+        wanted = [joined.contains(f"|{t}|", autoescape=True) for t in sorted(set(types))]
+        if not wanted:
+            return np.zeros(0, dtype=np.int64)
+        query = (
+            sa.select(names_table.c.row)
+            .join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
+            .where(sa.or_(*wanted))
+            .order_by(names_table.c.row)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).scalars()
+            return np.fromiter(rows, dtype=np.int64)
+
     def get(self, concept_id: str) -> Concept | None:
-        """The concept with this ID, all its names included, or ``None``."""
+        """The concept with this ID, all its names included, or ``None``.
+
+        The ID may be written in any usual variant of the stored one (``HP_0000118`` or the
+        OBO PURL for ``HP:0000118``, ``D000001`` for ``MESH:D000001``; see :mod:`entitylink.ids`).
+        """
         with self.engine.connect() as connection:
             row = connection.execute(
-                sa.select(concepts_table).where(concepts_table.c.id == concept_id)
+                sa.select(concepts_table)
+                .where(concepts_table.c.id.in_(id_variants(concept_id)))
+                .order_by((concepts_table.c.id == concept_id).desc())  # as written, first
             ).first()
             if row is None:
                 return None
             names = connection.execute(
                 sa.select(names_table.c.name)
-                .where(names_table.c.concept_id == concept_id)
+                .where(names_table.c.concept_id == row.id)
                 .order_by(names_table.c.row)
             ).scalars()
             return Concept(

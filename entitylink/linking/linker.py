@@ -16,9 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..encoding.encoder import Encoder
-from ..errors import IndexFormatError
+from ..errors import IndexFormatError, ModelLoadError
 from ..index.build import ConceptIndex
 from ..index.store import NameRow
+from ..index.vectors import RowSelector
 from ..records import Candidate
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,20 @@ logger = logging.getLogger(__name__)
 OVERFETCH = 4  # names fetched per wanted concept, first round
 MAX_FETCH = 65_536  # names fetched per mention at most
 STAGES = ("encode", "search", "lookup")  # lookup: SQLite and the collapse into concepts
+MUST_MATCH = ("model", "pooling")  # an encoder differing in these gives meaningless vectors
 
 
 class Linker:
-    """Link mentions to the concepts of one index directory."""
+    """Link mentions to the concepts of one index directory.
 
-    def __init__(self, encoder: Encoder, index: ConceptIndex) -> None:
+    ``encoder`` must be the one the index was built with: another model or pooling (even of
+    the same dimension) gives vectors that mean nothing to the index, and is refused unless
+    ``allow_mismatch=True``; other differing settings (``max_length``, ``dtype``...) are logged.
+    """
+
+    def __init__(
+        self, encoder: Encoder, index: ConceptIndex, *, allow_mismatch: bool = False
+    ) -> None:
         expected = index.manifest.encoder
         if encoder.dim != expected["dim"]:
             raise IndexFormatError(
@@ -39,11 +48,19 @@ class Linker:
                 f"but the encoder {encoder.model_name} has dimension {encoder.dim}"
             )
         differs = {k: v for k, v in encoder.config().items() if expected.get(k, v) != v}
+        refused = {k: v for k, v in differs.items() if k in MUST_MATCH}
+        if refused and not allow_mismatch:
+            theirs = {k: expected.get(k) for k in refused}
+            raise IndexFormatError(
+                f"{index.path}: built with encoder {theirs}, but this encoder has {refused}; "
+                "use the index's encoder (Linker.from_dir), or pass allow_mismatch=True"
+            )
         if differs:
             logger.warning("encoder settings %s differ from the index's %s", differs, expected)
         self.encoder, self.index = encoder, index
         # seconds spent so far in each stage of link(), for benchmarks; reset freely
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+        self._selectors: dict[frozenset[str], RowSelector | None] = {}
 
     @classmethod
     def from_dir(
@@ -56,7 +73,34 @@ class Linker:
     ) -> Linker:
         """Load an index directory and the encoder its manifest names."""
         index = ConceptIndex.load(path, mmap=mmap, search_params=search_params)
-        return cls(Encoder.from_config(index.manifest.encoder, device=device), index)
+        try:
+            encoder = Encoder.from_config(index.manifest.encoder, device=device)
+        except ModelLoadError as exc:
+            cause = str(exc.__cause__ or exc).splitlines()[0]
+            raise ModelLoadError(
+                f"{index.path}: cannot load {index.manifest.encoder['model']!r}, the encoder this "
+                f"index was built with ({cause}). Make that model available under the same name "
+                "(a local directory at that path, or the Hugging Face hub reachable), or rebuild "
+                "the index from the vocabulary with a local model directory (entitylink "
+                "build-index VOCAB --model DIR --out INDEX)"
+            ) from exc
+        return cls(encoder, index)
+
+    def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
+        """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""
+        if types not in self._selectors:
+            store = self.index.store
+            rows = store.rows_of_types(types)
+            selector = self.index.vectors.selector(rows) if len(rows) else None
+            if selector is None:
+                why = (
+                    "has no semantic types at all (its vocabulary gave none)"
+                    if not store.has_types()
+                    else f"has no concepts of type {', '.join(sorted(types)) or '(none given)'}"
+                )
+                logger.warning("%s %s: every mention filtered by type is NIL", self.index.path, why)
+            self._selectors[types] = selector
+        return self._selectors[types]
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Other IDs of these concepts (MEDIC's OMIM numbers, OBO alt_ids), by concept."""
@@ -81,7 +125,9 @@ class Linker:
         threshold
             Drop candidates scoring below it; a mention with none left is NIL (empty list).
         types
-            Keep only concepts with at least one of these semantic types.
+            Keep only concepts with at least one of these semantic types. The filter acts inside
+            the vector search (only those concepts' names are searched); when the index has no
+            such concept, every mention gets an empty list at once and a warning is logged.
         collapse
             One candidate per concept (default); ``False`` ranks names, as the SapBERT and
             BioSyn evaluation scripts do, so a concept may come back once per name.
@@ -93,16 +139,17 @@ class Linker:
             raise ValueError(f"k must be at least 1, got {k}")
         results: list[list[Candidate]] = [[] for _ in mentions]
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
-        if not todo:
+        wanted = frozenset(types) if types is not None else None
+        only = self._type_selector(wanted) if wanted is not None else None
+        if not todo or (wanted is not None and only is None):
             return results
         clock = time.perf_counter()
         queries = self.encoder.encode([mentions[i] for i in todo], batch_size=batch_size)
         clock = self._tick("encode", clock)
-        wanted = frozenset(types) if types is not None else None
-        fetch, total = k * OVERFETCH, len(self.index.vectors)
+        fetch, total = k * OVERFETCH, len(only if only is not None else self.index.vectors)
         while todo:
             fetch = min(fetch, total, MAX_FETCH)
-            scores, rows = self.index.vectors.search(queries, fetch)
+            scores, rows = self.index.vectors.search(queries, fetch, only=only)
             clock = self._tick("search", clock)
             names = self.index.store.lookup(rows[rows >= 0].tolist())
             retry = []

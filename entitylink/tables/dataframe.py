@@ -50,12 +50,18 @@ def check_columns(columns: Collection[Hashable], column: str, nested: bool, pref
         )
 
 
-def _as_mention(value: object) -> str | None:
-    """The text to link, or None for a null, NaN or blank cell."""
+def _as_mention(value: object, column: str) -> str | None:
+    """The text to link, or None for a null, NaN or blank cell; a cell that is not text (an
+    integer column, say) is a :class:`TableFormatError`, not a number linked as a name."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
-    text = str(value)
-    return text if text.strip() else None
+    if not isinstance(value, str):
+        raise TableFormatError(
+            f"column {column!r} holds {type(value).__name__} values (e.g. {value!r}), not text; "
+            f"link a column of mentions, or convert this one to text first if its values are "
+            f"names (df[{column!r}].astype(str))"
+        )
+    return value if value.strip() else None
 
 
 def _unique_results(
@@ -98,10 +104,11 @@ def link_dataframe(
     Raises
     ------
     TableFormatError
-        ``column`` is missing, or an added column's name is taken.
+        ``column`` is missing or holds values that are not text (numbers, say), or an added
+        column's name is taken.
     """
     check_columns(df.columns, column, nested, prefix)
-    mentions = [_as_mention(v) for v in df[column].tolist()]
+    mentions = [_as_mention(v, column) for v in df[column].tolist()]
     options = {"threshold": threshold, "types": types, "batch_size": batch_size}
     found = _unique_results(linker, mentions, k, **options)
     per_row = [found.get(m, []) if m is not None else [] for m in mentions]

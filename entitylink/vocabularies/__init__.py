@@ -15,19 +15,20 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import VocabularyError
 from ..records import Concept
-from ._base import Problems, normalize_name
+from ._base import COMPRESSED, Problems, normalize_name
 from .ctd import read_biosyn, read_ctd, read_mesh
 from .obo import read_obo, read_obo_json
 from .tables import read_dataframe, read_jsonl, read_table
 from .umls import read_umls
 
 __all__ = ["FORMATS", "detect_format", "normalize_name", "read_vocabulary"]
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Reader = Callable[..., Iterator[Concept]]
 FORMATS: dict[str, Reader] = {
@@ -45,10 +46,13 @@ _MESH_ID = re.compile(r"^(MESH:)?[CD]\d{6,9}\t")
 
 
 def _head(path: Path, size: int = 4096) -> str:
-    from ._base import open_binary
+    from ._base import READ_ERRORS, open_binary, read_failure
 
-    with open_binary(path) as handle:  # type: ignore[attr-defined]
-        return handle.read(size).decode("utf-8", errors="replace")  # type: ignore[no-any-return]
+    with open_binary(path) as handle:
+        try:
+            return handle.read(size).decode("utf-8", errors="replace")
+        except READ_ERRORS as exc:
+            raise VocabularyError(f"{path}:1: cannot read: {read_failure(exc)}") from None
 
 
 def detect_format(path: str | Path) -> str:
@@ -63,7 +67,9 @@ def detect_format(path: str | Path) -> str:
         raise VocabularyError(f"{path}: a directory without MRCONSO.RRF")
     if not path.exists():
         raise VocabularyError(f"{path}: no such file")
-    name = path.name.lower().removesuffix(".gz")
+    name = path.name.lower()
+    for compressed in COMPRESSED:
+        name = name.removesuffix(compressed)
     suffix = Path(name).suffix
     if suffix == ".rrf":
         return "rrf"
@@ -115,7 +121,7 @@ def read_vocabulary(
 
     Names that normalise alike (case, spacing) within one concept are kept once.
     """
-    if isinstance(source, pd.DataFrame):
+    if not isinstance(source, str | Path):  # a DataFrame (pandas is imported by its reader)
         format, reader, where = "dataframe", read_dataframe, Path("DataFrame")
     else:
         where = Path(source)

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import logging
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from ..errors import VocabularyError
 from ..records import Concept
 
 logger = logging.getLogger("entitylink.vocabularies")
+
+COMPRESSED = (".gz", ".bz2", ".zip")
+# what reading a damaged compressed file raises: gzip (BadGzipFile is an OSError), a stream cut
+# short (EOFError), deflate data (zlib.error), bz2 (OSError), zip (BadZipFile)
+READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+
+
+def _is_control(char: str) -> bool:
+    """A control character that is not whitespace (NUL, ESC, DEL, C1 controls...)."""
+    return unicodedata.category(char) == "Cc" and not char.isspace()
+
+
+def control_characters(text: str) -> list[str]:
+    r"""The control characters of ``text`` (tabs and line breaks are whitespace, not counted).
+
+    >>> control_characters("heart\x00attack\tx")
+    ['\x00']
+    """
+    return [char for char in text if _is_control(char)]
 
 
 def normalize_name(name: str) -> str:
@@ -30,6 +53,7 @@ class Problems:
         self.strict = strict
         self.count = 0
         self.first: str | None = None
+        self.cleaned = 0  # values whose control characters were stripped (not strict)
 
     def __call__(self, path: Path | str, line: int | str, message: str) -> None:
         """Report a bad line; raises :class:`VocabularyError` when strict."""
@@ -39,37 +63,97 @@ class Problems:
         self.count += 1
         self.first = self.first or text
 
+    def clean(self, path: Path | str, line: int | str, value: str) -> str:
+        """``value`` without control characters: an error when strict, else stripped and counted.
+
+        Whitespace (tabs, line breaks) is not a control character here: names are re-spaced.
+        """
+        found = control_characters(value)
+        if not found:
+            return value
+        if self.strict:
+            codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+            self(path, line, f"control character(s) {codes} in {value[:60]!r}")
+        self.cleaned += 1
+        return "".join(char for char in value if not _is_control(char))
+
     def finish(self, path: Path | str) -> None:
-        """Log how many lines were skipped, with the first one."""
+        """Log how many lines were skipped, with the first one, and how many values cleaned."""
         if self.count:
             logger.warning("%s: skipped %d bad line(s); first: %s", path, self.count, self.first)
+        if self.cleaned:
+            logger.warning(
+                "%s: stripped control characters from %d name(s) or ID(s)", path, self.cleaned
+            )
 
 
-def open_binary(path: Path) -> Iterable[bytes]:
-    """Open a file for reading bytes, transparently un-gzipping ``*.gz``."""
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a file for reading bytes, transparently decompressing ``*.gz``, ``*.bz2`` and a
+    ``*.zip`` holding one file."""
+    suffix = path.suffix.lower()
     try:
-        return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
-    except OSError as exc:
-        raise VocabularyError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+        if suffix == ".gz":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        if suffix == ".bz2":
+            return bz2.open(path, "rb")
+        if suffix == ".zip":
+            return _open_zip(path)
+        return path.open("rb")
+    except READ_ERRORS as exc:
+        raise VocabularyError(f"{path}: cannot open: {read_failure(exc)}") from None
+
+
+def _open_zip(path: Path) -> IO[bytes]:
+    archive = zipfile.ZipFile(path)
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    if len(members) != 1:
+        archive.close()
+        raise VocabularyError(
+            f"{path}: a zip archive must hold exactly one file, found {len(members)}"
+        )
+    return archive.open(members[0])
+
+
+def read_failure(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"{text} (the file is damaged or not what its name says)"
 
 
 def read_lines(path: Path, problems: Problems) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for each line, without its line ending, streaming.
 
-    Lines that are not valid UTF-8 are reported to ``problems`` with their number.
+    Lines that are not valid UTF-8 are reported to ``problems`` with their number, and so are
+    control characters (stripped when not strict); a damaged compressed file is a
+    :class:`VocabularyError` naming the line where reading stopped.
     """
-    with open_binary(path) as handle:  # type: ignore[attr-defined]
-        for number, raw in enumerate(handle, start=1):
+    number = 0
+    with open_binary(path) as handle:
+        lines = iter(handle)
+        while True:
             try:
-                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+                raw = next(lines)
+            except StopIteration:
+                return
+            except READ_ERRORS as exc:
+                raise VocabularyError(
+                    f"{path}:{number + 1}: cannot read: {read_failure(exc)}"
+                ) from None
+            number += 1
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError as exc:
                 problems(path, number, f"undecodable bytes (not UTF-8): {exc.reason}")
+                continue
+            yield number, problems.clean(path, number, text)
 
 
 def read_text(path: Path, problems: Problems) -> str | None:
     """A whole (small) file as text; bad bytes are reported with their line number."""
-    with open_binary(path) as handle:  # type: ignore[attr-defined]
-        data: bytes = handle.read()
+    with open_binary(path) as handle:
+        try:
+            data: bytes = handle.read()
+        except READ_ERRORS as exc:
+            raise VocabularyError(f"{path}:1: cannot read: {read_failure(exc)}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

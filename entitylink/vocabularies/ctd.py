@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..ids import MESH_ID
 from ..records import Concept
 from ._base import Problems, make_concept, read_lines, split_list
 
@@ -22,8 +23,13 @@ CTD_FIELDS = (
 def read_biosyn(path: Path, problems: Problems, *, source: str | None = None) -> Iterator[Concept]:
     """BioSyn's dictionary format, one concept a line: ``ID[|ALTID...]||name[|synonym...]``.
 
-    This is MEDIC as BioSyn and SapBERT distribute it (``medic_06Jul2012.txt``); the first ID
-    is the concept's, the others (OMIM numbers) its ``alt_ids``.
+    This is MEDIC as BioSyn and SapBERT distribute it (``medic_06Jul2012.txt``), whose IDs come
+    in no fixed order (``114480|D001943||Breast Neoplasms``): the concept ID is the first MeSH ID
+    of the line (``D001943``), bare OMIM numbers become ``OMIM:114480`` alternates, and a line
+    without a MeSH ID gets its first ID (``OMIM:145250``).
+
+    >>> _medic_ids(["114480", "D001943"]), _medic_ids(["145250"])
+    (('D001943', ['OMIM:114480']), ('OMIM:145250', []))
     """
     for number, line in read_lines(path, problems):
         if not line.strip():
@@ -33,7 +39,16 @@ def read_biosyn(path: Path, problems: Problems, *, source: str | None = None) ->
         if not sep or not id_list or not name_list:
             problems(path, number, f"expected 'ID||name|synonyms', found {line[:60]!r}")
             continue
-        yield make_concept(id_list[0], name_list, alt_ids=id_list[1:], source=source or path.stem)
+        concept_id, alt_ids = _medic_ids(id_list)
+        yield make_concept(concept_id, name_list, alt_ids=alt_ids, source=source or path.stem)
+
+
+def _medic_ids(ids: list[str]) -> tuple[str, list[str]]:
+    """``(concept ID, alt IDs)`` of a MEDIC line: MeSH first, OMIM numbers prefixed ``OMIM:``."""
+    mesh = [i for i in ids if MESH_ID.match(i.removeprefix("MESH:"))]
+    others = [f"OMIM:{i}" if i.isdigit() else i for i in ids if i not in mesh]
+    first, *rest = mesh + others
+    return first, rest
 
 
 def read_ctd(path: Path, problems: Problems, *, source: str | None = "CTD") -> Iterator[Concept]:

@@ -37,21 +37,49 @@ def _unquote(value: str) -> tuple[str, str] | None:
     return re.sub(r"\\(.)", r"\1", match.group(1)), match.group(2).upper()
 
 
+_STANZA = re.compile(r"^\[([A-Za-z]+)\]$")
+_QUOTED_TAGS = ("synonym", "def")  # their values start with a quoted text
+
+
+def _tag_value(path: Path, number: int, line: str, problems: Problems) -> tuple[str, str] | None:
+    """``tag: value`` (a trailing ``! comment`` kept in the value), or None when reported."""
+    tag, sep, value = line.partition(":")
+    if not sep or not tag.strip() or " " in tag.strip():
+        problems(path, number, f"expected 'tag: value', found {line[:60]!r}")
+        return None
+    tag, value = tag.strip(), value.strip()
+    if tag in _QUOTED_TAGS and _unquote(value) is None:
+        problems(path, number, f"expected a quoted text after '{tag}:', found {value[:60]!r}")
+        return None
+    return tag, value
+
+
 def _stanzas(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, list[str]]]]:
-    """Yield ``(line, tags)`` for each ``[Term]`` stanza; tags map to their values in order."""
+    """Yield ``(line, tags)`` for each ``[Term]`` stanza; tags map to their values in order.
+
+    Every line is checked, the header's too: a line that is not ``tag: value``, a comment or
+    a stanza heading (``[Term]``, ``[Typedef]``...) is reported, so that a damaged file does not
+    lose a stanza or a synonym without a word.
+    """
     start, tags, in_term = 0, dict[str, list[str]](), False
     for number, line in read_lines(path, problems):
         line = line.strip()
+        if not line or line.startswith("!"):
+            continue
         if line.startswith("["):
+            heading = _STANZA.match(line)
+            if heading is None:
+                problems(
+                    path, number, f"expected a stanza heading like [Term], found {line[:60]!r}"
+                )
+                continue
             if in_term:
                 yield start, tags
-            start, tags, in_term = number, {}, line == "[Term]"
-        elif in_term and line and not line.startswith("!"):
-            tag, sep, value = line.partition(":")
-            if not sep:
-                problems(path, number, f"expected 'tag: value', found {line[:60]!r}")
-                continue
-            tags.setdefault(tag.strip(), []).append(value.strip())
+            start, tags, in_term = number, {}, heading[1] == "Term"
+            continue
+        pair = _tag_value(path, number, line, problems)
+        if pair is not None and in_term:
+            tags.setdefault(pair[0], []).append(pair[1])
     if in_term:
         yield start, tags
 
@@ -90,27 +118,42 @@ def _curie(iri: str) -> str:
     return local.replace("_", ":", 1) if "_" in local and ":" not in local else local
 
 
-def _graph_terms(data: dict[str, Any], scopes: set[str]) -> Iterator[dict[str, Any]]:
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of a list (anything else in it, or a non-list, gives nothing)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    """A JSON value as a list of texts: a text, or the texts and numbers of a list."""
+    items = value if isinstance(value, list) else [value]
+    return [str(v) for v in items if isinstance(v, str | int | float) and not isinstance(v, bool)]
+
+
+def _text(value: Any) -> str:
+    return next(iter(_strings(value)), "").strip()
+
+
+def _graph_terms(data: dict[str, Any], scopes: set[str]) -> Iterator[Any]:
     """OBO-graph JSON nodes as ``{id, name, synonyms, definition, deprecated}`` records."""
     unlabelled = 0
-    for graph in data.get("graphs", []):
-        for node in graph.get("nodes", []):
+    for graph in _objects(data.get("graphs")):
+        for node in _objects(graph.get("nodes")):
             if node.get("type", "CLASS") != "CLASS":
                 continue
             if not node.get("lbl"):
                 unlabelled += 1  # references to other ontologies' classes carry no label
                 continue
-            meta = node.get("meta", {})
-            synonyms = [
-                s["val"]
-                for s in meta.get("synonyms", [])
-                if _GRAPH_SCOPES.get(s.get("pred")) in scopes
-            ]
+            meta: dict[str, Any] = node["meta"] if isinstance(node.get("meta"), dict) else {}
+            definition = meta.get("definition")
             yield {
-                "id": _curie(node["id"]),
+                "id": _curie(_text(node.get("id"))),
                 "name": node["lbl"],
-                "synonyms": synonyms,
-                "definition": meta.get("definition", {}).get("val"),
+                "synonyms": [
+                    s.get("val")
+                    for s in _objects(meta.get("synonyms"))
+                    if _GRAPH_SCOPES.get(str(s.get("pred"))) in scopes
+                ],
+                "definition": definition.get("val") if isinstance(definition, dict) else None,
                 "deprecated": meta.get("deprecated", False),
             }
     if unlabelled:
@@ -138,32 +181,44 @@ def read_obo_json(
         return
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems(path, exc.lineno, f"not valid JSON: {exc.msg}")
+    except (json.JSONDecodeError, RecursionError) as exc:
+        line = getattr(exc, "lineno", 1)
+        problems(path, line, f"not valid JSON: {getattr(exc, 'msg', 'nested too deeply')}")
         return
     scopes = {scope.upper() for scope in synonym_scopes}
-    terms = _graph_terms(data, scopes) if isinstance(data, dict) else data
+    if isinstance(data, dict):
+        terms: Iterator[Any] = _graph_terms(data, scopes)
+    elif isinstance(data, list):
+        terms = iter(data)
+    else:
+        problems(path, 1, "expected a JSON object with 'graphs' or a list of terms")
+        return
     for number, term in enumerate(terms, start=1):
+        where = f"term {number}"
         if not isinstance(term, dict):
-            problems(path, f"term {number}", "expected a JSON object")
+            problems(path, where, "expected a JSON object")
             continue
         if term.get("deprecated") or term.get("is_obsolete"):
             continue
-        concept_id, name = (
-            str(term.get("id") or "").strip(),
-            str(term.get("name") or "").strip(),
-        )
+        concept_id = problems.clean(path, where, _text(term.get("id")))
+        name = problems.clean(path, where, _text(term.get("name")))
         if not concept_id or not name:
-            problems(path, f"term {number}", "missing 'id' or 'name'")
+            problems(path, where, "missing 'id' or 'name'")
             continue
-        prefix = f"{term['namespace'].upper()}:" if term.get("namespace") else ""
+        namespace = _text(term.get("namespace"))
+        prefix = f"{namespace.upper()}:" if namespace else ""
         concept_id, *alt_ids = (
-            i if ":" in i else prefix + i for i in [concept_id, *term.get("alt_ids", [])]
+            i if ":" in i else prefix + i
+            for i in [
+                concept_id,
+                *(problems.clean(path, where, a) for a in _strings(term.get("alt_ids", []))),
+            ]
         )
+        synonyms = [problems.clean(path, where, s) for s in _strings(term.get("synonyms", []))]
         yield make_concept(
             concept_id,
-            [name, *term.get("synonyms", [])],
-            definition=term.get("definition"),
+            [name, *synonyms],
+            definition=problems.clean(path, where, _text(term.get("definition"))) or None,
             source=source or concept_id.partition(":")[0],
             alt_ids=alt_ids,
         )

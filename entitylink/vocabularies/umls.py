@@ -128,8 +128,13 @@ def read_umls(
         if not line.strip():
             continue
         row = _fields(line)
-        if len(row) < MRCONSO_FIELDS:
-            problems(conso, number, f"expected {MRCONSO_FIELDS} '|' fields, found {len(row)}")
+        if len(row) != MRCONSO_FIELDS:
+            problems(
+                conso,
+                number,
+                f"expected {MRCONSO_FIELDS} '|' fields, found {len(row)}"
+                + (" (a '|' inside a field?)" if len(row) > MRCONSO_FIELDS else ""),
+            )
             continue
         if not row[CUI].strip() or not row[STR].strip():
             problems(conso, number, "empty CUI or STR")

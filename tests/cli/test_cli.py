@@ -126,6 +126,61 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert exited.value.code == 2
 
 
+def test_k_0_is_a_usage_error_of_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["link", "--index", "x", "-k", "0", "fever"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("usage: entitylink link ")  # the subcommand's usage, not the top
+    assert "error: argument -k: must be at least 1, got 0" in err
+
+
+def test_link_input_that_is_not_utf8_names_file_and_line(
+    sample_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mentions = tmp_path / "m.txt"
+    mentions.write_bytes(b"fever\nfi\xe8vre\n")
+    code, _, err = run(capsys, "link", "--index", str(sample_index.path), "--input", str(mentions))
+    assert code == 1 and err.startswith(f"error: {mentions}:2: undecodable bytes (not UTF-8)")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_deprecated_build_options_still_work_and_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "idx"
+    vocab = str(SAMPLES / "vocab.tsv")
+    code, _, err = run(capsys, "build-index", vocab, "--out", str(out), "--index", "HNSW16")
+    assert code == 0, err
+    assert "build-index: --index is deprecated and will be removed; use --spec" in err
+    assert ConceptIndex.load(out).manifest.index["spec"] == "HNSW16"
+    argv = ["build-index", vocab, "--out", str(out), "--overwrite", "--format", "tsv"]
+    code, _, err = run(capsys, *argv)
+    assert code == 0 and "--format is deprecated and will be removed; use --vocab-format" in err
+    code, _, err = run(capsys, *argv[:-2], "--vocab-format", "tsv")
+    assert code == 0 and "is deprecated" not in err
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """``--help`` of every command answers before torch, transformers, FAISS or pandas load."""
+    script = (
+        "import sys, time\n"
+        "from entitylink.cli import main\n"
+        "for argv in ([], ['build-index'], ['reindex'], ['link'], ['evaluate'], ['report'],\n"
+        "             ['train'], ['info']):\n"
+        "    try:\n"
+        "        main([*argv, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = {'torch', 'transformers', 'faiss', 'pandas', 'sqlalchemy', 'numpy'}\n"
+        "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stderr.strip() == "[]"
+
+
 @pytest.mark.parametrize("command", ["build-index", "reindex", "link", "info", "train"])
 def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:

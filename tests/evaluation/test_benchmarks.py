@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,18 @@ def test_first_real_documents() -> None:
         ("D006470", "D003556"),
         ("hemorrhagic", "cystitis"),
     )
+
+
+@pytest.mark.parametrize("name", ["bench.pubtator", "bench.tsv", "bench.concept"])
+def test_bytes_that_are_not_utf8_name_file_and_line(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"heart attack\tD009203\nfi\xe8vre\tD005334\n")
+    with pytest.raises(BenchmarkFormatError, match=re.escape(f"{path}:2: undecodable bytes")):
+        load_benchmark(path)
+
+
+def test_concept_file_with_bad_offsets(tmp_path: Path) -> None:
+    path = tmp_path / "bench.concept"
+    path.write_text("1||x|4||Disease||fever||D005334\n")
+    with pytest.raises(BenchmarkFormatError, match=re.escape(f"{path}:1: expected 'PMID||")):
+        load_benchmark(path)

@@ -38,3 +38,36 @@ def test_duplicate_concept_is_refused(tmp_path: Path) -> None:
     store.add(CONCEPTS, 0)
     with pytest.raises(sa.exc.IntegrityError):
         store.add(CONCEPTS[:1], 4)
+
+
+def test_rows_of_types_and_has_types(tmp_path: Path) -> None:
+    store = ConceptStore.create(tmp_path / "concepts.sqlite")
+    store.add([*CONCEPTS, Concept("C3", "Fever", ("pyrexia",), ("T184",))], 0)
+    store.finish()
+    assert store.has_types()
+    assert store.rows_of_types(["T047"]).tolist() == [0, 1, 2, 3]
+    assert store.rows_of_types(["T033", "T184"]).tolist() == [3, 4, 5]
+    assert store.rows_of_types(["T04"]).tolist() == []  # whole types only, no prefixes
+    assert store.rows_of_types(["%"]).tolist() == [] and store.rows_of_types([]).tolist() == []
+    untyped = ConceptStore.create(tmp_path / "untyped.sqlite")
+    untyped.add([Concept("D1", "Fever")], 0)
+    assert not untyped.has_types()
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        ("HP:0000118", "HP_0000118"),
+        ("HP:0000118", "http://purl.obolibrary.org/obo/HP_0000118"),
+        ("HP_0000118", "HP:0000118"),
+        ("MESH:D000001", "D000001"),
+        ("D000001", "MESH:D000001"),
+        ("D000001", " mesh:D000001 "),
+        ("OMIM:114480", "omim:114480"),
+    ],
+)
+def test_get_accepts_the_usual_id_variants(tmp_path: Path, stored: str, asked: str) -> None:
+    store = ConceptStore.create(tmp_path / "concepts.sqlite")
+    store.add([Concept(stored, "Phenotypic abnormality", ("abnormality",))], 0)
+    found = store.get(asked)
+    assert found is not None and found.concept_id == stored and found.aliases == ("abnormality",)

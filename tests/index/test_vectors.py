@@ -116,3 +116,29 @@ def test_parse_size_and_ivf_lists() -> None:
     with pytest.raises(ValueError, match="write e.g. 4GB"):
         parse_size("lots")
     assert ivf_lists(783_967) == 4096 and ivf_lists(12_000_000) == 16384 and ivf_lists(1) == 4
+
+
+@pytest.mark.parametrize(
+    "spec", ["Flat", "HNSW16", "IVF8,Flat", "IVF8,SQ8", "SQ8", "IVF8,PQ8x4fs,RFlat"]
+)
+def test_a_row_selector_filters_inside_the_search(spec: str) -> None:
+    data = unit_vectors(2000, 32)
+    index = VectorIndex.create(spec, 32)
+    index.fill(data)
+    index = VectorIndex(index.index, default_search_params(spec))
+    allowed = np.arange(0, 2000, 7, dtype=np.int64)  # one row in seven
+    only = index.selector(allowed)
+    assert len(only) == len(allowed)
+    scores, rows = index.search(data[allowed[:20]], 5, only=only)
+    assert set(rows[rows >= 0].tolist()) <= set(allowed.tolist())
+    assert (rows[:, 0] == allowed[:20]).mean() >= 0.9  # each allowed row finds itself
+    # the index's own search parameters still apply (a selector replaces none of them)
+    assert index.search(data[:5], 5)[1].shape == (5, 5)
+
+
+def test_k_is_clamped_to_the_selected_rows() -> None:
+    index = VectorIndex.create("Flat", 8)
+    index.fill(unit_vectors(50, 8))
+    only = index.selector(np.array([3, 9, 9, 70], dtype=np.int64))  # 70: outside, ignored
+    scores, rows = index.search(unit_vectors(2, 8, seed=1), 10, only=only)
+    assert rows.shape == (2, 2) and set(rows.ravel().tolist()) == {3, 9}

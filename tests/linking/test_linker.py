@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from entitylink import ConceptIndex, Encoder, IndexFormatError, Linker
+from entitylink import (
+    Concept,
+    ConceptIndex,
+    Encoder,
+    IndexFormatError,
+    Linker,
+    ModelLoadError,
+    build_index,
+)
+from entitylink.index.manifest import MANIFEST
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +95,47 @@ def test_semantic_type_filter_keeps_fetching(linker: Linker) -> None:
     assert linker.link(["heart attack"], k=5, types={"T999"}) == [[]]
 
 
+def test_type_filter_acts_inside_the_search(
+    linker: Linker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unfiltered = linker.link(["heart attack"], k=40)[0]
+    searched: list[tuple[int, Any]] = []
+    search = linker.index.vectors.search
+
+    def spy(queries: Any, k: int, *, only: Any = None) -> Any:
+        searched.append((k, only))
+        return search(queries, k, only=only)
+
+    monkeypatch.setattr(linker.index.vectors, "search", spy)
+    (chemicals,) = linker.link(["heart attack"], k=3, types={"T121"})
+    assert [c.concept_id for c in chemicals] == [
+        c.concept_id for c in unfiltered if "T121" in c.types
+    ][:3]
+    # every search covers the chemicals' names only (no unfiltered over-fetching)
+    assert searched and all(only is not None for _, only in searched)
+    k, only = searched[0]
+    assert k == 3 * 4 and len(only) < len(linker.index.vectors)
+
+
+def test_types_on_an_index_without_types_say_so_and_cost_nothing(
+    tmp_path: Path, tiny_encoder: Encoder, caplog: pytest.LogCaptureFixture
+) -> None:
+    concepts = [Concept("D1", "fever", ("pyrexia",)), Concept("D2", "asthma")]
+    index = build_index(concepts, tiny_encoder, tmp_path / "untyped", progress=False)
+
+    class Unused(Encoder):
+        def encode(self, *args: object, **kwargs: object) -> Any:
+            raise AssertionError("no mention needs encoding")
+
+    untyped = Linker(tiny_encoder, index)
+    untyped.encoder = Unused.__new__(Unused)
+    with caplog.at_level(logging.WARNING):
+        assert untyped.link(["fever", "asthma"], k=3, types={"T047"}) == [[], []]
+        assert untyped.link(["fever"], k=3, types={"T047"}) == [[]]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "has no semantic types at all" in warning  # once, not once per call
+
+
 def test_bad_k(linker: Linker) -> None:
     with pytest.raises(ValueError, match="k must be at least 1"):
         linker.link(["asthma"], k=0)
@@ -90,6 +145,41 @@ def test_from_dir_rebuilds_the_encoder(sample_index: ConceptIndex) -> None:
     linker = Linker.from_dir(sample_index.path, device="cpu")
     assert linker.encoder.config() == sample_index.manifest.encoder
     assert linker.link(["Sunitinib"], k=1)[0][0].name == "Sunitinib"
+
+
+def test_encoder_of_another_model_is_refused(
+    sample_index: ConceptIndex, minilm: Encoder, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"  # the same model under another name, as a local copy would be
+    shutil.copytree(minilm.model_name if Path(minilm.model_name).is_dir() else _local(), other)
+    encoder = Encoder(str(other), pooling="cls", device="cpu")
+    with pytest.raises(IndexFormatError, match="built with encoder .*'pooling': 'mean'"):
+        Linker(encoder, sample_index)
+    linker = Linker(encoder, sample_index, allow_mismatch=True)  # told: the caller knows
+    assert len(linker.link(["fever"], k=1)[0]) == 1
+
+
+def _local() -> str:
+    from entitylink.encoding.encoder import packaged_model_dir
+
+    directory = packaged_model_dir()
+    assert directory is not None
+    return str(directory)
+
+
+def test_from_dir_names_the_fix_when_the_model_is_gone(
+    sample_index: ConceptIndex, tmp_path: Path
+) -> None:
+    copy = tmp_path / "index"
+    shutil.copytree(sample_index.path, copy)
+    manifest = (copy / MANIFEST).read_text()
+    model = sample_index.manifest.encoder["model"]
+    (copy / MANIFEST).write_text(manifest.replace(f'"{model}"', '"/gone/model-dir"'))
+    with pytest.raises(ModelLoadError) as error:
+        Linker.from_dir(copy)
+    message = str(error.value)
+    assert "'/gone/model-dir', the encoder this index was built with" in message
+    assert "rebuild the index" in message and "--model DIR" in message
 
 
 def test_encoder_of_another_dimension_is_refused(

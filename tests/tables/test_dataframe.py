@@ -84,3 +84,12 @@ def test_threshold_empty_table_and_errors(linker: Linker) -> None:
         link_dataframe(linker, pd.DataFrame({"mention": ["x"], "name": ["y"]}))
     renamed = link_dataframe(linker, pd.DataFrame({"mention": ["x"], "name": ["y"]}), prefix="el_")
     assert {"name", "el_name", "el_concept_id"} <= set(renamed.columns)
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3], [1.5, None, 2.0], [True, False, True]])
+def test_a_column_that_is_not_text_is_refused(linker: Linker, values: list[object]) -> None:
+    df = pd.DataFrame({"mention": values})
+    with pytest.raises(TableFormatError, match="column 'mention' holds .* values .*not text"):
+        link_dataframe(linker, df)
+    linked = link_dataframe(linker, df.astype({"mention": str}), k=1)  # the fix it names
+    assert len(linked) == 3

@@ -50,11 +50,11 @@ def test_medic_biosyn_lines(write: Write) -> None:
             "Tooth Agenesis, Selective, 6",
             aliases=("STHAG6",),
             source="medic_06Jul2012",
-            alt_ids=("613097",),
+            alt_ids=("OMIM:613097",),
         ),
-        # OMIM-first line: the first ID is the concept's, the MeSH ID becomes an alt ID.
+        # OMIM-first line: the MeSH ID is the concept's, the OMIM number an OMIM: alt ID.
         Concept(
-            "604715",
+            "D054971",
             "Orthostatic Intolerance",
             aliases=(
                 "Intolerance, Orthostatic",
@@ -64,7 +64,7 @@ def test_medic_biosyn_lines(write: Write) -> None:
                 "SOLDIERS HEART",
             ),
             source="medic_06Jul2012",
-            alt_ids=("D054971",),
+            alt_ids=("OMIM:604715",),
         ),
     ]
 

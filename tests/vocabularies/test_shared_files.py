@@ -71,8 +71,13 @@ def test_full_medic() -> None:
     assert len({c.concept_id for c in concepts}) == 11915
     assert sum(1 for c in concepts if c.alt_ids) == 3026
     assert sum(len(c.alt_ids) for c in concepts) == 3028  # 14943 IDs in all, less 11915
-    # 1362 lines list an OMIM number first (588 have no MeSH ID at all)
-    assert sum(1 for c in concepts if c.concept_id.isdigit()) == 1362
+    # 1362 lines list an OMIM number first; 588 have no MeSH ID at all and keep an OMIM: ID,
+    # the others get their MeSH ID (SOURCE-medic.txt); the root "C||Diseases" keeps its "C"
+    assert sum(1 for c in concepts if c.concept_id.startswith("OMIM:")) == 588
+    assert not any(c.concept_id.isdigit() or a.isdigit() for c in concepts for a in c.alt_ids)
+    by_id = {c.concept_id: c for c in concepts}
+    assert by_id["D001943"].name == "Breast Neoplasms" and "OMIM:114480" in by_id["D001943"].alt_ids
+    assert by_id["D003924"].alt_ids == ("OMIM:125853",)  # NIDDM
     # 76237 names in the file; 268 of them repeat another name of their concept but for case
     assert sum(len(c.names) for c in concepts) == 76237 - 268
 
