@@ -10,19 +10,22 @@ the name's row in the vector index). The store knows nothing about vectors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from tqdm.auto import tqdm
 
-from ..errors import VocabularyError
+from ..errors import IndexFormatError, VocabularyError
 from ..records import Concept
 
 metadata = sa.MetaData()
@@ -98,18 +101,42 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 class ConceptStore:
-    """Read and write ``concepts.sqlite``."""
+    """Read and write ``concepts.sqlite``.
 
-    def __init__(self, path: str | Path) -> None:
+    Opened read-only (the default), a store never changes its file and works in a read-only
+    directory; every SQLite error while reading becomes an ``IndexFormatError`` naming the file.
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = True) -> None:
         self.path = Path(path)
-        self.engine = sa.create_engine(f"sqlite:///{self.path}")
+        if readonly:
+            uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+            self.engine = sa.create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+            )
+        else:
+            self.engine = sa.create_engine(f"sqlite:///{self.path}")
 
     @classmethod
     def create(cls, path: str | Path) -> ConceptStore:
         """A new, empty store (the file must not exist)."""
-        store = cls(path)
+        store = cls(path, readonly=False)
         metadata.create_all(store.engine)
         return store
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection; SQLite's errors (a corrupt or unreadable file) as ``IndexFormatError``."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig).strip() or type(exc.orig).__name__
+            raise IndexFormatError(
+                f"{self.path}: SQLite cannot read it ({reason}); run entitylink verify on the "
+                "index directory, or rebuild it"
+            ) from exc
 
     def add(self, concepts: Sequence[Concept], first_row: int) -> int:
         """Insert concepts and their names, numbered from ``first_row``; returns the next row.
@@ -149,7 +176,7 @@ class ConceptStore:
 
     def counts(self) -> tuple[int, int]:
         """``(concepts, names)``; names is one more than the largest row (rows are dense)."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             concepts = connection.execute(sa.select(sa.func.count()).select_from(concepts_table))
             last = connection.execute(sa.select(sa.func.max(names_table.c.row))).scalar_one()
             return int(concepts.scalar_one()), 0 if last is None else int(last) + 1
@@ -161,26 +188,26 @@ class ConceptStore:
             .where(names_table.c.row >= start, names_table.c.row < stop)
             .order_by(names_table.c.row)
         )
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return list(connection.execute(query).scalars())
 
     def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
         """The names at ``rows`` with their concepts, by row, in one query."""
         wanted = json.dumps(sorted({int(row) for row in rows}))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             result = connection.execute(_LOOKUP, {"rows": wanted})
             return {r[0]: NameRow(r[0], r[1], r[2], r[3], _split(r[4])) for r in result}
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The ``alt_ids`` of these concepts (those without any are left out)."""
         wanted = json.dumps(sorted(set(concept_ids)))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             result = connection.execute(_ALT_IDS, {"ids": wanted})
             return {r[0]: _split(r[1]) for r in result if r[1]}
 
     def get(self, concept_id: str) -> Concept | None:
         """The concept with this ID, all its names included, or ``None``."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 sa.select(concepts_table).where(concepts_table.c.id == concept_id)
             ).first()
