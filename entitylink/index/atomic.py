@@ -66,6 +66,9 @@ def write_failure(exc: BaseException, inside: Path | None = None) -> str | None:
         if isinstance(seen, sqlite3.Error):
             text = str(seen).lower()
             return next((reason for key, reason in _SQLITE_REASONS if key in text), None)
+        text = str(seen).lower()  # libraries that wrap the OS error in their own (safetensors)
+        if found := next((r for r in _REASONS.values() if r in text), None):
+            return found
         seen = getattr(seen, "orig", None) or seen.__cause__
     return None
 
@@ -203,6 +206,12 @@ def _replace(new: Path, out: Path, overwrite: bool) -> None:
         rename_noreplace(new, out)
         return
     except FileExistsError:
+        if not overwrite:
+            what = "an index" if is_index(out) else describe(out)
+            raise IndexExistsError(
+                f"{out} ({what}) was created by another build while this one ran; "
+                "this build was discarded (pass --overwrite to replace an index)"
+            ) from None
         check_index_target(out, overwrite)  # raises unless out is (still) an index to replace
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
     out.rename(old / out.name)

@@ -267,8 +267,11 @@ def _save_checkpoint(
         temporary = Path(tempfile.mkdtemp(prefix=".checkpoint-", dir=out))
         try:
             encoder.save(temporary)
-            torch.save(optimizer.state_dict(), temporary / "optimizer.pt")
-            torch.save(torch.get_rng_state(), temporary / "rng.pt")
+            # through file objects: a full disk is then an OSError, not torch's RuntimeError
+            with (temporary / "optimizer.pt").open("wb") as handle:
+                torch.save(optimizer.state_dict(), handle)
+            with (temporary / "rng.pt").open("wb") as handle:
+                torch.save(torch.get_rng_state(), handle)
             state = {"step": step, "seconds": seconds, "fingerprint": fingerprint}
             (temporary / STATE_FILE).write_text(json.dumps(state) + "\n")
         except BaseException:

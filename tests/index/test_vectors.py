@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from entitylink import ConceptIndex, IndexFormatError
+from entitylink.index.manifest import VECTORS
 from entitylink.index.vectors import (
     IVF_NPROBE_SHARE,
     REFINE_K_FACTOR,
@@ -116,3 +119,20 @@ def test_parse_size_and_ivf_lists() -> None:
     with pytest.raises(ValueError, match="write e.g. 4GB"):
         parse_size("lots")
     assert ivf_lists(783_967) == 4096 and ivf_lists(12_000_000) == 16384 and ivf_lists(1) == 4
+
+
+def corrupt_copy(index: ConceptIndex, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(index.path, target)
+    return target
+
+
+def test_a_corrupt_faiss_file_is_an_index_format_error(
+    tiny_index: ConceptIndex, tmp_path: Path
+) -> None:
+    path = corrupt_copy(tiny_index, tmp_path)
+    data = bytearray((path / VECTORS).read_bytes())
+    data[:4] = b"XXXX"  # the FAISS index type
+    (path / VECTORS).write_bytes(bytes(data))
+    with pytest.raises(IndexFormatError, match=r"vectors.faiss: FAISS cannot read it .*verify"):
+        ConceptIndex.load(path)
