@@ -21,12 +21,13 @@ memory map), and records each file's checksum (:mod:`.checksums`) in the manifes
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -132,9 +133,9 @@ def build_index(
     # a named spec is checked before any work; auto needs the number of names first
     chosen = None if auto else _resolve(spec, 0, encoder.dim, memory_budget, search_params)
     started = time.perf_counter()
-    with building(out, overwrite) as tmp:
+    with building(out, overwrite) as tmp, contextlib.ExitStack() as stack:
         with writing(out / CONCEPTS, inside=tmp):
-            store = ConceptStore.create(tmp / CONCEPTS)
+            store = stack.enter_context(_closing(ConceptStore.create(tmp / CONCEPTS)))
             counts = write_concepts(concepts, store, progress)
         sha256 = counts.pop("sha256")
         n = counts["names"]
@@ -221,6 +222,15 @@ def flat_vectors(index: ConceptIndex, path: Path) -> np.memmap[Any, Any]:
         vectors[start : start + count] = index.vectors.index.reconstruct_n(start, count)
     vectors.flush()
     return vectors
+
+
+@contextlib.contextmanager
+def _closing(store: ConceptStore) -> Iterator[ConceptStore]:
+    """Close the store's connections at the end, so that a failed build's files are freed."""
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
 
 
 def _allocate(path: Path, n: int, dim: int) -> np.memmap[Any, Any]:

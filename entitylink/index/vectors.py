@@ -216,9 +216,11 @@ class VectorIndex:
         try:
             writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
             faiss.write_index(self.index, writer)
-        except RuntimeError as exc:
+        except BaseException as exc:
             out.abort()
-            raise (out.error or exc) from exc
+            if isinstance(exc, RuntimeError) and out.error is not None:
+                raise out.error from exc
+            raise
         return out.close()
 
     @classmethod
