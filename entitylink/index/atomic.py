@@ -105,10 +105,11 @@ def describe(path: Path) -> str:
     if path.is_symlink():
         return "a symbolic link"
     if path.is_dir():
-        entries = sum(1 for _ in path.iterdir())
+        count = sum(1 for _ in path.iterdir())
+        entries = f"{count} {'entry' if count == 1 else 'entries'}"
         if (path / MANIFEST_NAME).exists():
-            return f"a directory of {entries} entries whose {MANIFEST_NAME} is not an index's"
-        return f"a directory of {entries} entries that is not an index (no {MANIFEST_NAME})"
+            return f"a directory of {entries} whose {MANIFEST_NAME} is not an index's"
+        return f"a directory of {entries} that is not an index (no {MANIFEST_NAME})"
     return "a file" if path.is_file() else "something other than a file or directory"
 
 

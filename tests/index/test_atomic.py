@@ -20,7 +20,10 @@ def test_overwrite_never_replaces_a_users_directory(tmp_path: Path, tiny_encoder
     out.mkdir()
     (out / "chapter1.tex").write_text("years of work")
     for overwrite in (False, True):
-        with pytest.raises(IndexExistsError, match="a directory of 1 entries that is not an index"):
+        with pytest.raises(
+            IndexExistsError,
+            match=r"a directory of 1 entry that is not an index \(no manifest.json\)",
+        ):
             build_index(FEW, tiny_encoder, out, overwrite=overwrite, progress=False)
     assert (out / "chapter1.tex").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]
