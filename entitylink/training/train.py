@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from ..encoding.encoder import CONFIG_FILE, DEFAULT_MODEL, Encoder
 from ..errors import TrainingError
-from ..index.atomic import describe, writing
+from ..index.atomic import atomic_file, describe, writing
 from .pairs import Pair
 
 logger = logging.getLogger(__name__)
@@ -292,7 +292,8 @@ class _Log:
         self.path = path
         rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
         kept = [row for row in rows if row["step"] <= keep_until]
-        path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+        with atomic_file(path) as tmp:  # a full disk here must not cut the log short
+            tmp.write_text("".join(json.dumps(row) + "\n" for row in kept))
         self._losses = [row["loss"] for row in kept]
 
     def write(
@@ -306,7 +307,7 @@ class _Log:
             "seconds": round(seconds, 1),
             "batch_pairs": size,
         }
-        with self.path.open("a") as handle:
+        with writing(self.path), self.path.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         self._losses.append(row["loss"])
 
