@@ -106,7 +106,10 @@ def verify_checksums(directory: Path, checksums: Mapping[str, str]) -> None:
                 f"{directory}: checksum of {name} is {algorithm!r}, this entitylink knows "
                 f"{ALGORITHM!r}; rebuild the index"
             )
-        actual = file_checksum(directory / name)
+        try:
+            actual = file_checksum(directory / name)
+        except OSError as exc:
+            raise IndexFormatError(f"{directory / name}: cannot read it: {exc}") from exc
         if actual != expected:
             raise IndexFormatError(
                 f"{directory / name}: content differs from the manifest's checksum (corrupt or "

@@ -1,7 +1,7 @@
 """A loaded index directory: its manifest, vector index and concept store, checked together.
 
 >>> index = ConceptIndex.load("indexes/sample")                 # doctest: +SKIP
->>> index = ConceptIndex.load("indexes/sample", verify=True)    # also compares checksums
+>>> index = ConceptIndex.load("indexes/sample", verify=True)    # doctest: +SKIP
 >>> verify_index("indexes/sample")                              # doctest: +SKIP
 """
 

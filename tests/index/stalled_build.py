@@ -20,10 +20,8 @@ from entitylink.index import atomic, build, store
 from entitylink.index.checksums import HashingFile
 from entitylink.index.vectors import VectorIndex
 
-stage, go, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
 
-
-def stall(name: str) -> None:
+def stall(name: str, go: str) -> None:
     print(f"STAGE {name}", flush=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -33,34 +31,40 @@ def stall(name: str) -> None:
     raise SystemExit(f"stalled at {name} for two minutes")
 
 
-def on_call(cls: Any, method: str, call: int, before: bool = True) -> None:
+def on_call(cls: Any, method: str, call: int, stage: str, go: str, before: bool = True) -> None:
     """Stall at the ``call``-th call of ``cls.method`` (before it runs, or after)."""
     original, calls = getattr(cls, method), [0]
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         if before and calls[0] == call:
-            stall(stage)
+            stall(stage, go)
         result = original(*args, **kwargs)
         if not before and calls[0] == call:
-            stall(stage)
+            stall(stage, go)
         return result
 
     setattr(cls, method, wrapper)
 
 
-if stage == "sqlite":
-    store.CONCEPT_BATCH = 50
-    on_call(store.ConceptStore, "add", 3, before=False)
-elif stage == "encoding":
-    build.ENCODE_CHUNK = 200
-    on_call(Encoder, "encode", 1, before=False)
-elif stage == "faiss-training":
-    on_call(VectorIndex, "fill", 1)
-elif stage == "faiss-write":
-    on_call(HashingFile, "write", 3)
-elif stage == "rename":
-    on_call(atomic, "_replace", 1)
-else:
-    raise SystemExit(f"unknown stage {stage!r}")
-raise SystemExit(main(argv))
+def run() -> int:
+    stage, go, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if stage == "sqlite":
+        store.CONCEPT_BATCH = 50
+        on_call(store.ConceptStore, "add", 3, stage, go, before=False)
+    elif stage == "encoding":
+        build.ENCODE_CHUNK = 200
+        on_call(Encoder, "encode", 1, stage, go, before=False)
+    elif stage == "faiss-training":
+        on_call(VectorIndex, "fill", 1, stage, go)
+    elif stage == "faiss-write":
+        on_call(HashingFile, "write", 3, stage, go)
+    elif stage == "rename":
+        on_call(atomic, "_replace", 1, stage, go)
+    else:
+        raise SystemExit(f"unknown stage {stage!r}")
+    return main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
