@@ -5,7 +5,10 @@
     EntityLinkError(Exception)
     ├── VocabularyError(ValueError)        bad vocabulary input; the message names file and line
     ├── IndexFormatError                   missing, truncated or mismatched index directory
-    ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked
+    ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked, or
+    │                                      it holds something other than an index
+    ├── OutputError(OSError)               an output cannot be written: no space, no permission,
+    │                                      or a directory where a file should go
     ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
     ├── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
     ├── TableFormatError(ValueError)       a mention table cannot be read, or lacks its column
@@ -32,6 +35,11 @@ class IndexFormatError(EntityLinkError):
 
 class IndexExistsError(EntityLinkError, FileExistsError):
     """The output index directory exists and ``overwrite`` was not given."""
+
+
+class OutputError(EntityLinkError, OSError):
+    """An output cannot be written (disk full, no permission, a directory in the way); what was
+    being written is removed and what was there before is left as it was."""
 
 
 class ModelLoadError(EntityLinkError):

@@ -1,10 +1,11 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
-evaluate, report (:mod:`.evaluate`), train (:mod:`.train`) and info (here). This is the error
-boundary: the library's exceptions become one ``error:`` line on stderr.
+evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), verify (:mod:`.verify`) and info
+(here). This is the error boundary: the library's exceptions become one ``error:`` line on stderr.
 
-Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error.
+Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error,
+130 Ctrl-C, 143 SIGTERM (both remove the temporary files of a build or an output).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .evaluate import add_evaluation_commands, run_evaluate, run_report
 from .link import add_link_command, engine_options, run_link
 from .options import DEPRECATED
 from .train import add_train_command, run_train
+from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
 
 logger = logging.getLogger("entitylink")
 MODEL_COMMANDS = ("build-index", "link", "evaluate", "train")  # those that load a model
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_evaluation_commands(commands, formatter, common, search)
     add_train_command(commands, formatter, common, device)
+    add_verify_command(commands, formatter, common)
     info = commands.add_parser(
         "info",
         help="print an index's manifest and counts",
@@ -101,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     for note in getattr(args, DEPRECATED, None) or []:
         logger.warning("%s", note)
+    restore = raise_on_sigterm()
     try:
         if args.command in MODEL_COMMANDS:
             from transformers.utils import logging as hf_logging
@@ -118,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_report(args)
         elif args.command == "train":
             run_train(args)
+        elif args.command == "verify":
+            run_verify(args)
         else:
             _info(args)
     except (EntityLinkError, ValueError, OSError) as exc:
@@ -127,4 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        return terminated()
+    finally:
+        restore()
     return 0

@@ -98,6 +98,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from ..evaluation.harness import Retriever, dictionary_index, evaluate
     from ..evaluation.protocols import prepare
     from ..evaluation.reports import markdown_table, plot_accuracy
+    from ..index.atomic import atomic_file
     from ..linking.linker import Linker
 
     prepared = prepare(
@@ -155,10 +156,13 @@ def run_evaluate(args: argparse.Namespace) -> None:
     out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     report.save(out.with_name(out.name + ".json"))
-    out.with_name(out.name + ".md").write_text(markdown_table([report]))
-    plot_accuracy([report], out.with_name(out.name + ".png"))
+    with atomic_file(out.with_name(out.name + ".md")) as tmp:
+        tmp.write_text(markdown_table([report]))
+    with atomic_file(out.with_name(out.name + ".png")) as tmp:
+        plot_accuracy([report], tmp)
     if args.errors:
-        args.errors.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
+        with atomic_file(args.errors) as tmp:
+            tmp.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
     m = report.metrics
     logger.info(
         "%s %s (%s, %d queries): Acc@1 %.4f  Acc@5 %.4f  MRR %.4f in %.1f s; wrote %s.*",
@@ -176,12 +180,15 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 def run_report(args: argparse.Namespace) -> None:
     from ..evaluation.reports import EvaluationReport, markdown_table, plot_accuracy
+    from ..index.atomic import atomic_file
 
     reports = [EvaluationReport.load(path) for path in args.reports]
     table = markdown_table(reports)
     if args.markdown:
-        args.markdown.write_text(table)
+        with atomic_file(args.markdown) as tmp:
+            tmp.write_text(table)
     else:
         sys.stdout.write(table)
     if args.plot:
-        plot_accuracy(reports, args.plot)
+        with atomic_file(args.plot) as tmp:
+            plot_accuracy(reports, tmp)

@@ -68,6 +68,11 @@ def add_link_command(
         help="memory-map the FAISS file instead of reading it (loads in a fraction of a second)",
     )
     link.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare the index's files with its manifest's checksums before linking",
+    )
+    link.add_argument(
         "--threshold",
         type=float,
         help="drop candidates scoring below this (NIL when none is left)",
@@ -176,7 +181,9 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
         def load() -> Linker:
             params = dict(args.search_param or [])
-            return Linker.from_dir(args.index, device=args.device, search_params=params)
+            return Linker.from_dir(
+                args.index, device=args.device, search_params=params, verify=args.verify
+            )
 
         rows = link_table(load, *table, **common)
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
@@ -251,16 +258,17 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         device=args.device,
         mmap=args.mmap,
         search_params=dict(args.search_param or []),
+        verify=args.verify,
     )
     mentions = _mentions(args, parser)
     with contextlib.ExitStack() as stack:
         out = sys.stdout
         if args.output is not None:  # written beside, renamed when complete
-            partial = args.output.with_name(args.output.name + ".partial")
+            from ..index.atomic import atomic_file
+
+            partial = stack.enter_context(atomic_file(args.output))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))
         while chunk := list(itertools.islice(mentions, 1024)):
             results = linker.link(chunk, k=args.k, threshold=args.threshold, types=args.types)
             for mention, candidates in zip(chunk, results, strict=True):
                 _write(mention, candidates, args.format, out)
-    if args.output is not None:
-        partial.replace(args.output)

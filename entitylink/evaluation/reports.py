@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..index.atomic import atomic_file
+
 
 @dataclass(frozen=True)
 class EvaluationReport:
@@ -32,8 +34,9 @@ class EvaluationReport:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def save(self, path: str | Path) -> None:
-        """Write the report as JSON."""
-        Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        """Write the report as JSON (beside, then renamed: never half a report)."""
+        with atomic_file(Path(path)) as tmp:
+            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> EvaluationReport:

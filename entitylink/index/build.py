@@ -12,33 +12,38 @@
 >>> index = build_index(concepts, Encoder(), "indexes/sample")  # doctest: +SKIP
 >>> index = ConceptIndex.load("indexes/sample")  # doctest: +SKIP
 
-A build writes into a hidden temporary directory beside the target and renames it at the end, so
-an interrupted build never leaves a directory that loads.
+A build writes into a hidden temporary directory beside the target and renames it at the end
+(:mod:`.atomic`), so an interrupted build never leaves a directory that loads, and a failed one
+(a full disk) leaves the previous index as it was. It checks the free space for the vectors
+before encoding, reserves their file's blocks (a full disk is then an error, not a SIGBUS in the
+memory map), and records each file's checksum (:mod:`.checksums`) in the manifest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
-from ..errors import IndexExistsError, IndexFormatError
+from ..errors import IndexFormatError, OutputError
 from ..records import Concept
+from .atomic import building, writing
+from .checksums import copy_hashed, file_checksum
+from .directory import ConceptIndex, verify_index
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .store import ConceptStore, write_concepts
-from .vectors import AUTO, VectorIndex, choose_spec, default_search_params
+from .vectors import AUTO, VectorIndex, choose_spec, default_search_params, estimated_bytes
 
 __all__ = [
     "CONCEPTS",
@@ -50,6 +55,7 @@ __all__ = [
     "flat_vectors",
     "library_versions",
     "reindex",
+    "verify_index",
 ]
 
 logger = logging.getLogger(__name__)
@@ -72,7 +78,7 @@ def _encode_names(
     encode_names: NameEncoding | None,
 ) -> np.memmap[Any, Any]:
     """Encode every name, chunk by chunk, into a float32 ``.npy`` memory map."""
-    vectors = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, encoder.dim))
+    vectors = _allocate(path, n, encoder.dim)
     if encode_names is not None:
         encode_names(store, vectors)
         vectors.flush()
@@ -127,26 +133,32 @@ def build_index(
     # a named spec is checked before any work; auto needs the number of names first
     chosen = None if auto else _resolve(spec, 0, encoder.dim, memory_budget, search_params)
     started = time.perf_counter()
-    with _building(out, overwrite) as tmp:
-        store = ConceptStore.create(tmp / CONCEPTS)
-        counts = write_concepts(concepts, store, progress)
+    with building(out, overwrite) as tmp, contextlib.ExitStack() as stack:
+        with writing(out / CONCEPTS, inside=tmp):
+            store = stack.enter_context(_closing(ConceptStore.create(tmp / CONCEPTS)))
+            counts = write_concepts(concepts, store, progress)
         sha256 = counts.pop("sha256")
         n = counts["names"]
         spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
-        vectors = _encode_names(
-            store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
-        )
-        _fill(index, vectors, tmp / VECTORS, progress)
-        del vectors
-        (tmp / "vectors.npy").unlink()
-        IndexManifest(
-            encoder=encoder.config(),
-            index=_describe(spec, params, auto, memory_budget),
-            counts=counts,
-            vocabulary={**(vocabulary or {}), "sha256": sha256},
-            files=_sizes(tmp),
-            build_seconds=round(time.perf_counter() - started, 2),
-        ).write(tmp)
+        _check_space(tmp, out, n, encoder.dim, spec)
+        with writing(out / VECTORS, inside=tmp):
+            vectors = _encode_names(
+                store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
+            )
+            checksums = {VECTORS: _fill(index, vectors, tmp / VECTORS, progress)}
+            del vectors
+            (tmp / "vectors.npy").unlink()
+        checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
+        with writing(out / MANIFEST, inside=tmp):
+            IndexManifest(
+                encoder=encoder.config(),
+                index=_describe(spec, params, auto, memory_budget),
+                counts=counts,
+                vocabulary={**(vocabulary or {}), "sha256": sha256},
+                files=_sizes(tmp),
+                build_seconds=round(time.perf_counter() - started, 2),
+                checksums=checksums,
+            ).write(tmp)
     logger.info("wrote %s: %d concepts, %d names", out, counts["concepts"], counts["names"])
     return ConceptIndex.load(out)
 
@@ -174,20 +186,28 @@ def reindex(
         spec, len(src.vectors), src.vectors.dim, memory_budget, search_params
     )
     started = time.perf_counter()
-    with _building(out, overwrite) as tmp:
-        shutil.copyfile(src.path / CONCEPTS, tmp / CONCEPTS)
-        vectors = flat_vectors(src, tmp / "vectors.npy")
-        _fill(index, vectors, tmp / VECTORS, progress)
-        del vectors
-        (tmp / "vectors.npy").unlink()
-        replace(
-            src.manifest,
-            index={**_describe(spec, params, auto, memory_budget), "reindexed_from": str(src.path)},
-            files=_sizes(tmp),
-            build_seconds=round(time.perf_counter() - started, 2),
-            versions=library_versions(),
-            created_at=now_utc(),
-        ).write(tmp)
+    with building(out, overwrite) as tmp:
+        with writing(out / CONCEPTS, inside=tmp):
+            checksums = {CONCEPTS: copy_hashed(src.path / CONCEPTS, tmp / CONCEPTS)}
+        _check_space(tmp, out, len(src.vectors), src.vectors.dim, spec)
+        with writing(out / VECTORS, inside=tmp):
+            vectors = flat_vectors(src, tmp / "vectors.npy")
+            checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
+            del vectors
+            (tmp / "vectors.npy").unlink()
+        with writing(out / MANIFEST, inside=tmp):
+            replace(
+                src.manifest,
+                index={
+                    **_describe(spec, params, auto, memory_budget),
+                    "reindexed_from": str(src.path),
+                },
+                files=_sizes(tmp),
+                build_seconds=round(time.perf_counter() - started, 2),
+                versions=library_versions(),
+                created_at=now_utc(),
+                checksums=checksums,
+            ).write(tmp)
     logger.info("wrote %s: %s from %s", out, spec, src.path)
     return ConceptIndex.load(out)
 
@@ -196,12 +216,53 @@ def flat_vectors(index: ConceptIndex, path: Path) -> np.memmap[Any, Any]:
     """The vectors of a ``Flat`` index directory, exactly, in a float32 ``.npy`` at ``path``."""
     _require_flat(index)
     n, dim = len(index.vectors), index.vectors.dim
-    vectors = np.lib.format.open_memmap(path, "w+", np.float32, (n, dim))
+    vectors = _allocate(path, n, dim)
     for start in range(0, n, ENCODE_CHUNK):
         count = min(ENCODE_CHUNK, n - start)
         vectors[start : start + count] = index.vectors.index.reconstruct_n(start, count)
     vectors.flush()
     return vectors
+
+
+@contextlib.contextmanager
+def _closing(store: ConceptStore) -> Iterator[ConceptStore]:
+    """Close the store's connections at the end, so that a failed build's files are freed."""
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+
+
+def _allocate(path: Path, n: int, dim: int) -> np.memmap[Any, Any]:
+    """A float32 ``.npy`` memory map of ``n`` rows whose blocks are reserved on disk now.
+
+    Without the reservation the file is sparse, and a disk that fills while the vectors are
+    written kills the process with SIGBUS; with it, a full disk is an ``OSError`` here.
+    """
+    vectors = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
+    with path.open("r+b") as handle:
+        try:
+            os.posix_fallocate(handle.fileno(), 0, path.stat().st_size)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                del vectors
+                raise
+    return vectors
+
+
+def _check_space(tmp: Path, out: Path, names: int, dim: int, spec: str) -> None:
+    """Refuse to start encoding when the disk cannot hold the vectors and the FAISS file."""
+    try:
+        faiss_bytes = estimated_bytes(spec, names, dim)
+    except ValueError:  # HNSW, IVF with other codes: at least the flat size is a fair floor
+        faiss_bytes = names * dim * 4
+    needed = names * dim * 4 + faiss_bytes
+    free = shutil.disk_usage(tmp).free
+    if needed > free:
+        raise OutputError(
+            f"no space left on device while writing {out}: {names} names of dimension {dim} "
+            f"need about {needed / 1e6:.1f} MB, {free / 1e6:.1f} MB free"
+        )
 
 
 def _require_flat(index: ConceptIndex) -> None:
@@ -212,13 +273,15 @@ def _require_flat(index: ConceptIndex) -> None:
         )
 
 
-def _fill(index: VectorIndex, vectors: np.memmap[Any, Any], path: Path, progress: bool) -> None:
-    """Train and fill ``index`` from ``vectors`` (with a progress bar), and save it at ``path``."""
+def _fill(index: VectorIndex, vectors: np.memmap[Any, Any], path: Path, progress: bool) -> str:
+    """Train and fill ``index`` from ``vectors`` (with a progress bar), and save it at ``path``;
+    returns the file's checksum."""
     with tqdm(
         total=len(vectors), desc="indexing vectors", unit=" vectors", disable=not progress
     ) as bar:
         index.fill(vectors, on_added=bar.update)
-    index.save(path)
+    logger.debug("writing %s", path)
+    return index.save(path)
 
 
 def _resolve(
@@ -251,77 +314,3 @@ def _describe(
 
 def _sizes(directory: Path) -> dict[str, int]:
     return {name: (directory / name).stat().st_size for name in (VECTORS, CONCEPTS)}
-
-
-@contextlib.contextmanager
-def _building(out: Path, overwrite: bool) -> Iterator[Path]:
-    """A hidden directory beside ``out`` to build in; it replaces ``out`` only when complete."""
-    if out.exists() and not overwrite:
-        raise IndexExistsError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the index is an ordinary directory
-    try:
-        yield tmp
-        _replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _replace(new: Path, out: Path) -> None:
-    """Move the finished build into place, replacing ``out`` only now."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        new.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(out)
-
-
-@dataclass(frozen=True)
-class ConceptIndex:
-    """A loaded index directory: manifest, vector index and concept store, checked together."""
-
-    path: Path
-    manifest: IndexManifest
-    vectors: VectorIndex
-    store: ConceptStore
-
-    @classmethod
-    def load(
-        cls,
-        path: str | Path,
-        *,
-        mmap: bool = False,
-        search_params: Mapping[str, int] | None = None,
-    ) -> ConceptIndex:
-        """Open an index directory, refusing one whose parts disagree with its manifest."""
-        path = Path(path)
-        manifest = IndexManifest.read(path)
-        params = {**manifest.index.get("search_params", {}), **(search_params or {})}
-        try:
-            vectors = VectorIndex.load(path / VECTORS, mmap=mmap, search_params=params)
-            store = ConceptStore(path / CONCEPTS)
-            concepts, names = store.counts()
-        except (RuntimeError, sa.exc.DatabaseError) as exc:
-            raise IndexFormatError(f"{path}: unreadable index files: {exc}") from exc
-        expected = manifest.counts
-        if (len(vectors), names, concepts) != (
-            expected["names"],
-            expected["names"],
-            expected["concepts"],
-        ):
-            raise IndexFormatError(
-                f"{path}: {len(vectors)} vectors, {names} names and {concepts} concepts, but the "
-                f"manifest says {expected['names']} names and {expected['concepts']} concepts"
-            )
-        if vectors.dim != manifest.encoder["dim"]:
-            raise IndexFormatError(
-                f"{path}: vectors have dimension {vectors.dim}, "
-                f"the manifest's encoder {manifest.encoder['dim']}"
-            )
-        return cls(path, manifest, vectors, store)

@@ -1,7 +1,10 @@
-"""The manifest of an index directory: what built it, from what, and the sizes of its files.
+"""The manifest of an index directory: what built it, from what, the sizes and checksums of its
+files.
 
 ``IndexManifest.read`` refuses a directory whose files are missing, truncated or from another
-format version, so an index that loads is an index that is whole.
+format version, and a manifest that lacks a key or holds a value of the wrong type (the error
+names the key), so an index that loads is an index that is whole. Checksums are compared only
+on request (:func:`~entitylink.index.checksums.verify_checksums`, ``entitylink verify``).
 """
 
 from __future__ import annotations
@@ -9,13 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import platform
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .._version import __version__
 from ..errors import IndexFormatError
@@ -24,6 +27,13 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, CONCEPTS = "manifest.json", "vectors.faiss", "concepts.sqlite"
+# keys inside the manifest's sections that loading and linking read, with their types
+_NESTED: dict[str, dict[str, type]] = {
+    "encoder": {"model": str, "dim": int},
+    "index": {"spec": str},
+    "counts": {"concepts": int, "names": int},
+}
+_SECTIONS = ("encoder", "index", "counts", "vocabulary", "files", "versions", "checksums")
 
 
 def library_versions() -> dict[str, str]:
@@ -42,16 +52,6 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _check_kinds(manifest: IndexManifest) -> None:
-    """Raise TypeError (InvalidVersion) for a field of the wrong kind (a hand-edited file)."""
-    for name in ("encoder", "index", "counts", "vocabulary", "files", "versions"):
-        if not isinstance(getattr(manifest, name), dict):
-            raise TypeError(f"{name!r} is not a JSON object")
-    if not all(isinstance(k, str) and type(v) is int for k, v in manifest.files.items()):
-        raise TypeError("'files' must map file names to sizes in bytes")
-    Version(str(manifest.versions.get("entitylink", "0")))
-
-
 @dataclass(frozen=True)
 class IndexManifest:
     """What ``manifest.json`` holds."""
@@ -62,6 +62,7 @@ class IndexManifest:
     vocabulary: dict[str, Any]
     files: dict[str, int]
     build_seconds: float
+    checksums: dict[str, str] = field(default_factory=dict)  # absent before entitylink 0.2
     versions: dict[str, str] = field(default_factory=library_versions)
     created_at: str = field(default_factory=now_utc)
     format_version: int = FORMAT_VERSION
@@ -77,10 +78,12 @@ class IndexManifest:
             raise IndexFormatError(f"{directory}: not an index directory (no {MANIFEST})")
         try:
             data = json.loads(path.read_text())
-            manifest = cls(**data)
-            _check_kinds(manifest)
-        except (json.JSONDecodeError, TypeError, UnicodeDecodeError, InvalidVersion) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise IndexFormatError(f"{path}: unreadable manifest: {exc}") from exc
+        except OSError as exc:
+            raise IndexFormatError(f"{path}: cannot read the manifest: {exc}") from exc
+        _check_keys(path, data)
+        manifest = cls(**data)
         if manifest.format_version != FORMAT_VERSION:
             raise IndexFormatError(
                 f"{directory}: index format {manifest.format_version}, this entitylink reads "
@@ -94,7 +97,7 @@ class IndexManifest:
                 built_by,
                 __version__,
             )
-        for name, size in manifest.files.items():
+        for name, size in sorted(manifest.files.items()):
             actual = (directory / name).stat().st_size if (directory / name).exists() else None
             if actual != size:
                 raise IndexFormatError(
@@ -102,3 +105,53 @@ class IndexManifest:
                     f"the manifest says {size} bytes: the index is truncated or altered; rebuild it"
                 )
         return manifest
+
+
+def _defect(path: Path, what: str) -> IndexFormatError:
+    return IndexFormatError(f"{path}: unreadable manifest: {what}; rebuild the index")
+
+
+def _check_keys(path: Path, data: Any) -> None:
+    """Refuse a manifest whose keys or value types are not those :class:`IndexManifest` reads."""
+    if not isinstance(data, dict):
+        raise _defect(path, f"a JSON {type(data).__name__}, not an object")
+    known = {f.name: f for f in fields(IndexManifest)}
+    for name, spec in known.items():
+        required = spec.default is MISSING and spec.default_factory is MISSING
+        if name not in data and required:
+            raise _defect(path, f"no key {name!r}")
+    for name in data:
+        if name not in known:
+            raise _defect(path, f"unknown key {name!r}")
+    for section in _SECTIONS:
+        if not isinstance(data.get(section, {}), dict):
+            raise _defect(path, f"{section!r} is not an object")
+    for section, keys in _NESTED.items():
+        for key, kind in keys.items():
+            if key not in data[section]:
+                raise _defect(path, f"no key {section}.{key}")
+            _check_type(path, f"{section}.{key}", data[section][key], kind)
+    for name, size in data["files"].items():
+        _check_type(path, f"files.{name}", size, int)
+    for name, checksum in data.get("checksums", {}).items():
+        _check_type(path, f"checksums.{name}", checksum, str)
+    _check_type(path, "format_version", data.get("format_version", FORMAT_VERSION), int)
+    _check_type(path, "build_seconds", data["build_seconds"], float)
+    built_by = data.get("versions", {}).get("entitylink", "0")
+    if not isinstance(built_by, str) or not _is_version(built_by):
+        raise _defect(path, f"versions.entitylink is {built_by!r}, not a version")
+
+
+def _check_type(path: Path, key: str, value: Any, kind: type) -> None:
+    number = kind is float and isinstance(value, int | float)
+    if isinstance(value, bool) or not (isinstance(value, kind) or number):
+        expected = {int: "an integer", float: "a number", str: "a string"}[kind]
+        raise _defect(path, f"{key} is {value!r}, not {expected}")
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except ValueError:
+        return False
+    return True

@@ -10,21 +10,24 @@ the name's row in the vector index). The store knows nothing about vectors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from ..errors import VocabularyError
+from ..errors import IndexFormatError, VocabularyError
 from ..ids import id_variants
 from ..records import Concept
 
@@ -101,18 +104,42 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 class ConceptStore:
-    """Read and write ``concepts.sqlite``."""
+    """Read and write ``concepts.sqlite``.
 
-    def __init__(self, path: str | Path) -> None:
+    Opened read-only (the default), a store never changes its file and works in a read-only
+    directory; every SQLite error while reading becomes an ``IndexFormatError`` naming the file.
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = True) -> None:
         self.path = Path(path)
-        self.engine = sa.create_engine(f"sqlite:///{self.path}")
+        if readonly:
+            uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+            self.engine = sa.create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+            )
+        else:
+            self.engine = sa.create_engine(f"sqlite:///{self.path}")
 
     @classmethod
     def create(cls, path: str | Path) -> ConceptStore:
         """A new, empty store (the file must not exist)."""
-        store = cls(path)
+        store = cls(path, readonly=False)
         metadata.create_all(store.engine)
         return store
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        """A connection; SQLite's errors (a corrupt or unreadable file) as ``IndexFormatError``."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except sa.exc.DBAPIError as exc:
+            reason = str(exc.orig).strip() or type(exc.orig).__name__
+            raise IndexFormatError(
+                f"{self.path}: SQLite cannot read it ({reason}); run entitylink verify on the "
+                "index directory, or rebuild it"
+            ) from exc
 
     def add(self, concepts: Sequence[Concept], first_row: int) -> int:
         """Insert concepts and their names, numbered from ``first_row``; returns the next row.
@@ -152,7 +179,7 @@ class ConceptStore:
 
     def counts(self) -> tuple[int, int]:
         """``(concepts, names)``; names is one more than the largest row (rows are dense)."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             concepts = connection.execute(sa.select(sa.func.count()).select_from(concepts_table))
             last = connection.execute(sa.select(sa.func.max(names_table.c.row))).scalar_one()
             return int(concepts.scalar_one()), 0 if last is None else int(last) + 1
@@ -164,27 +191,27 @@ class ConceptStore:
             .where(names_table.c.row >= start, names_table.c.row < stop)
             .order_by(names_table.c.row)
         )
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return list(connection.execute(query).scalars())
 
     def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
         """The names at ``rows`` with their concepts, by row, in one query."""
         wanted = json.dumps(sorted({int(row) for row in rows}))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             result = connection.execute(_LOOKUP, {"rows": wanted})
             return {r[0]: NameRow(r[0], r[1], r[2], r[3], _split(r[4])) for r in result}
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The ``alt_ids`` of these concepts (those without any are left out)."""
         wanted = json.dumps(sorted(set(concept_ids)))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             result = connection.execute(_ALT_IDS, {"ids": wanted})
             return {r[0]: _split(r[1]) for r in result if r[1]}
 
     def has_types(self) -> bool:
         """Whether any concept of the store has a semantic type."""
         query = sa.select(concepts_table.c.id).where(concepts_table.c.types != "").limit(1)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return connection.execute(query).first() is not None
 
     def rows_of_types(self, types: Iterable[str]) -> NDArray[np.int64]:
@@ -199,7 +226,7 @@ class ConceptStore:
             .where(sa.or_(*wanted))
             .order_by(names_table.c.row)
         )
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).scalars()
             return np.fromiter(rows, dtype=np.int64)
 
@@ -209,7 +236,7 @@ class ConceptStore:
         The ID may be written in any usual variant of the stored one (``HP_0000118`` or the
         OBO PURL for ``HP:0000118``, ``D000001`` for ``MESH:D000001``; see :mod:`entitylink.ids`).
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 sa.select(concepts_table)
                 .where(concepts_table.c.id.in_(id_variants(concept_id)))

@@ -22,6 +22,9 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import IndexFormatError
+from .checksums import HashingFile
+
 logger = logging.getLogger(__name__)
 
 TRAIN_SAMPLE = 200_000  # vectors used to train IVF / PQ / SQ indexes
@@ -178,8 +181,14 @@ def _search_parameters(index: Any, selector: Any, keep: list[Any]) -> Any:
 class VectorIndex:
     """A FAISS index with its search parameters."""
 
-    def __init__(self, index: faiss.Index, search_params: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        index: faiss.Index,
+        search_params: dict[str, int] | None = None,
+        path: Path | None = None,
+    ) -> None:
         self.index = index
+        self.path = path  # the file it was loaded from, for error messages
         self.search_params = dict(search_params or {})
         if self.search_params:
             text = ",".join(f"{k}={v}" for k, v in self.search_params.items())
@@ -240,16 +249,32 @@ class VectorIndex:
         """
         k = max(1, min(k, len(self), len(only) if only is not None else len(self)))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if only is None:
-            scores, rows = self.index.search(queries, k)
-        else:
-            keep: list[Any] = []
-            params = _search_parameters(self.index, only.selector, keep)
-            scores, rows = self.index.search(queries, k, params=params)
+        try:
+            if only is None:
+                scores, rows = self.index.search(queries, k)
+            else:
+                keep: list[Any] = []
+                params = _search_parameters(self.index, only.selector, keep)
+                scores, rows = self.index.search(queries, k, params=params)
+        except RuntimeError as exc:
+            raise unreadable(self.path, exc) from exc
         return scores, rows
 
-    def save(self, path: Path) -> None:
-        faiss.write_index(self.index, str(path))
+    def save(self, path: Path) -> str:
+        """Write the index to ``path``, hashed as it is written; returns its checksum.
+
+        A failed write (a full disk) raises the ``OSError`` itself, not FAISS's wrapper.
+        """
+        out = HashingFile(path)
+        try:
+            writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
+            faiss.write_index(self.index, writer)
+        except BaseException as exc:
+            out.abort()
+            if isinstance(exc, RuntimeError) and out.error is not None:
+                raise out.error from exc
+            raise
+        return out.close()
 
     @classmethod
     def load(
@@ -266,4 +291,17 @@ class VectorIndex:
         ``IVF4096,PQ96x4fs,RFlat`` file (1.3 GB) loads in 0.04 s instead of 1.4 s.
         """
         flags = MMAP_FLAGS if mmap else 0
-        return cls(faiss.read_index(str(path), flags), search_params)
+        try:
+            index = faiss.read_index(str(path), flags)
+        except RuntimeError as exc:
+            raise unreadable(path, exc) from exc
+        return cls(index, search_params, path)
+
+
+def unreadable(path: Path | None, exc: BaseException) -> IndexFormatError:
+    """The error for a FAISS file that FAISS cannot read or search."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return IndexFormatError(
+        f"{path or 'the FAISS index'}: FAISS cannot read it ({first}); "
+        "run entitylink verify on the index directory, or rebuild it"
+    )

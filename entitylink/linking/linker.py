@@ -70,9 +70,11 @@ class Linker:
         device: str | None = None,
         mmap: bool = False,
         search_params: Mapping[str, int] | None = None,
+        verify: bool = False,
     ) -> Linker:
-        """Load an index directory and the encoder its manifest names."""
-        index = ConceptIndex.load(path, mmap=mmap, search_params=search_params)
+        """Load an index directory and the encoder its manifest names (``verify``: compare its
+        files with the manifest's checksums first, see :meth:`ConceptIndex.load`)."""
+        index = ConceptIndex.load(path, mmap=mmap, search_params=search_params, verify=verify)
         try:
             encoder = Encoder.from_config(index.manifest.encoder, device=device)
         except ModelLoadError as exc:

@@ -5,8 +5,10 @@
 Memory stays flat whatever the file's size: Parquet is read with
 ``pyarrow.parquet.ParquetFile.iter_batches`` and written with a ``ParquetWriter``; CSV, TSV and
 JSONL go through pandas' ``chunksize``. CSV and TSV cells are read as text, as written (``NA``
-stays ``NA``; an empty cell is an empty mention). The output is written beside the target as
-``NAME.partial`` and renamed when complete; on an error the partial file is removed.
+stays ``NA``; an empty cell is an empty mention). The output is written beside the target as a
+hidden ``.NAME.XXXXXXXX.partialSUFFIX`` and renamed when complete; on an error (a full disk
+included: one :class:`~entitylink.errors.OutputError`) the partial file is removed. A directory
+is never replaced.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ..errors import TableFormatError
+from ..index.atomic import check_output_file, commit_file, temporary_file, writing
 from ..linking.linker import Linker
 from .dataframe import check_columns, link_dataframe, output_columns
 
@@ -105,7 +108,8 @@ class TableWriter:
         ``added`` fields' types (so a first chunk without any candidate still types them)."""
         self.path = Path(path)
         self.format = _format(self.path)
-        self.partial = self.path.with_name(self.path.name + ".partial")
+        check_output_file(self.path, None)
+        self.partial = temporary_file(self.path)
         self.schema, self.added = schema, list(added)
         self.rows, self._header = 0, False
         self._parquet: pq.ParquetWriter | None = None
@@ -150,7 +154,7 @@ class TableWriter:
             pq.write_table(schema.empty_table(), self.partial)
         else:
             self._parquet.close()
-        self.partial.replace(self.path)
+        commit_file(self.partial, self.path, None)
 
     def abort(self) -> None:
         """Drop the partial file (after an error)."""
@@ -187,11 +191,12 @@ def write_chunks(
     """Write linked chunks to ``output`` atomically; returns the rows written."""
     writer = TableWriter(output, schema, added)
     try:
-        with tqdm(total=total, desc="linking", unit=" rows", disable=not progress) as bar:
-            for chunk in chunks:
-                writer.write(chunk)
-                bar.update(int(chunk.attrs.get("input_rows", len(chunk))))
-        writer.close()
+        with writing(output, inside=output.parent, note="; removed the partial file"):
+            with tqdm(total=total, desc="linking", unit=" rows", disable=not progress) as bar:
+                for chunk in chunks:
+                    writer.write(chunk)
+                    bar.update(int(chunk.attrs.get("input_rows", len(chunk))))
+            writer.close()
     except BaseException:
         writer.abort()
         raise

@@ -32,8 +32,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..encoding.encoder import Encoder
+from ..encoding.encoder import CONFIG_FILE, Encoder
 from ..errors import TrainingError
+from ..index.atomic import atomic_file, describe, writing
 from .config import TrainingConfig
 from .pairs import Pair
 
@@ -165,7 +166,8 @@ def train(
         "seconds": round(seconds, 1),
         "stopped": stopped,
     }
-    encoder.save(out, base_model=config.base_model, training=training)
+    with writing(out, note=f"; the last checkpoint is in {checkpoint} (--resume)"):
+        encoder.save(out, base_model=config.base_model, training=training)
     losses_seen = log.losses()
     if losses_seen:
         plot_loss(out / LOG_FILE, out / "loss.png")
@@ -207,14 +209,26 @@ def _start(
             )
         logger.info("resuming %s at step %d", out, state["step"])
         return state
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if not _is_training_output(out):
+            raise TrainingError(
+                f"{out} is {describe(out)} and not a model written by entitylink train; "
+                "--overwrite replaces only those: choose another --out"
+            )
         if not overwrite:
             raise TrainingError(
                 f"{out} is not empty; pass --resume to continue its training or --overwrite"
             )
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     return None
+
+
+def _is_training_output(out: Path) -> bool:
+    """A directory that ``train`` wrote: its checkpoint, log or encoder settings are there."""
+    marks = (CHECKPOINT, LOG_FILE, CONFIG_FILE)
+    return out.is_dir() and not out.is_symlink() and any((out / m).exists() for m in marks)
 
 
 def _save_checkpoint(
@@ -225,13 +239,22 @@ def _save_checkpoint(
     seconds: float,
     fingerprint: str,
 ) -> None:
-    """Write the checkpoint beside the old one, then swap: a crash leaves one whole checkpoint."""
-    temporary = Path(tempfile.mkdtemp(prefix=".checkpoint-", dir=out))
-    encoder.save(temporary)
-    torch.save(optimizer.state_dict(), temporary / "optimizer.pt")
-    torch.save(torch.get_rng_state(), temporary / "rng.pt")
-    state = {"step": step, "seconds": seconds, "fingerprint": fingerprint}
-    (temporary / STATE_FILE).write_text(json.dumps(state) + "\n")
+    """Write the checkpoint beside the old one, then swap: a crash leaves one whole checkpoint,
+    and a failed write (a full disk) removes the new one and keeps the old."""
+    with writing(out / CHECKPOINT, note="; the previous checkpoint was kept"):
+        temporary = Path(tempfile.mkdtemp(prefix=".checkpoint-", dir=out))
+        try:
+            encoder.save(temporary)
+            # through file objects: a full disk is then an OSError, not torch's RuntimeError
+            with (temporary / "optimizer.pt").open("wb") as handle:
+                torch.save(optimizer.state_dict(), handle)
+            with (temporary / "rng.pt").open("wb") as handle:
+                torch.save(torch.get_rng_state(), handle)
+            state = {"step": step, "seconds": seconds, "fingerprint": fingerprint}
+            (temporary / STATE_FILE).write_text(json.dumps(state) + "\n")
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
     old = out / CHECKPOINT
     if old.exists():
         old.rename(out / ".checkpoint-old")
@@ -247,7 +270,8 @@ class _Log:
         self.path = path
         rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
         kept = [row for row in rows if row["step"] <= keep_until]
-        path.write_text("".join(json.dumps(row) + "\n" for row in kept))
+        with atomic_file(path) as tmp:  # a full disk here must not cut the log short
+            tmp.write_text("".join(json.dumps(row) + "\n" for row in kept))
         self._losses = [row["loss"] for row in kept]
 
     def write(
@@ -261,7 +285,7 @@ class _Log:
             "seconds": round(seconds, 1),
             "batch_pairs": size,
         }
-        with self.path.open("a") as handle:
+        with writing(self.path), self.path.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         self._losses.append(row["loss"])
 

@@ -266,3 +266,46 @@ def test_reindex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "--memory-budget applies to --spec auto only" in err
     code, _, err = run(capsys, "reindex", str(hnsw), "--out", str(tmp_path / "x"))
     assert code == 1 and "keeps approximate vectors" in err
+
+
+@pytest.mark.parametrize("what", ["directory", "file"])
+def test_overwrite_never_replaces_user_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], what: str
+) -> None:
+    out = tmp_path / "results"
+    if what == "directory":
+        out.mkdir()
+        (out / "paper.docx").write_bytes(b"work")
+    else:
+        out.write_bytes(b"work")
+    argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out), "--overwrite", "-q"]
+    code, _, err = run(capsys, *argv)
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    kind = (
+        "a directory of 1 entry that is not an index (no manifest.json)"
+        if what == "directory"
+        else "a file"
+    )
+    assert err.startswith(f"error: {out} is {kind}; --overwrite replaces only an entitylink index")
+    assert (out / "paper.docx" if what == "directory" else out).read_bytes() == b"work"
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+def test_verify_command_and_link_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "idx"
+    assert run(capsys, "build-index", str(SAMPLES / "vocab.tsv"), "--out", str(out), "-q")[0] == 0
+    code, stdout, _ = run(capsys, "verify", str(out))
+    assert code == 0
+    assert stdout == f"{out}: ok (concepts.sqlite, vectors.faiss match the manifest's checksums)\n"
+    vectors = out / "vectors.faiss"
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2] ^= 0x80
+    vectors.write_bytes(bytes(data))
+    code, _, err = run(capsys, "verify", str(out))
+    assert code == 1 and err == (
+        f"error: {vectors}: content differs from the manifest's checksum (corrupt or altered "
+        "since the build; sizes match): rebuild the index\n"
+    )
+    code, _, err = run(capsys, "link", "--index", str(out), "--verify", "asthma")
+    assert code == 1 and err.startswith(f"error: {vectors}: content differs")
+    assert run(capsys, "link", "--index", str(out), "asthma")[0] == 0  # sizes only: loads

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from entitylink import Concept
+from entitylink import Concept, ConceptIndex, IndexFormatError
+from entitylink.index.manifest import CONCEPTS as CONCEPTS_FILE
 from entitylink.index.store import ConceptStore
 
 CONCEPTS = [
@@ -71,3 +73,40 @@ def test_get_accepts_the_usual_id_variants(tmp_path: Path, stored: str, asked: s
     store.add([Concept(stored, "Phenotypic abnormality", ("abnormality",))], 0)
     found = store.get(asked)
     assert found is not None and found.concept_id == stored and found.aliases == ("abnormality",)
+
+
+def corrupt_copy(index: ConceptIndex, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(index.path, target)
+    return target
+
+
+def test_a_corrupt_sqlite_file_is_an_index_format_error_at_load(
+    tiny_index: ConceptIndex, tmp_path: Path
+) -> None:
+    path = corrupt_copy(tiny_index, tmp_path)
+    size = (path / CONCEPTS_FILE).stat().st_size
+    (path / CONCEPTS_FILE).write_bytes(bytes(range(256)) * (size // 256) + b"\0" * (size % 256))
+    with pytest.raises(IndexFormatError, match=r"concepts.sqlite: SQLite cannot read it .*verify"):
+        ConceptIndex.load(path)
+
+
+def test_sqlite_corrupted_after_load_is_an_index_format_error_at_query_time(
+    tiny_index: ConceptIndex, tmp_path: Path
+) -> None:
+    index = ConceptIndex.load(corrupt_copy(tiny_index, tmp_path))
+    file = index.path / CONCEPTS_FILE
+    data = bytearray(file.read_bytes())
+    data[4096:] = b"\xa5" * (len(data) - 4096)  # every page but the header's
+    file.write_bytes(bytes(data))
+    index.store.engine.dispose()
+    with pytest.raises(IndexFormatError, match="concepts.sqlite: SQLite cannot read it"):
+        index.store.lookup([0, 1, 2])
+    with pytest.raises(IndexFormatError, match="concepts.sqlite"):
+        index.store.get("C0027051")
+
+
+def test_the_store_opens_read_only(tiny_index: ConceptIndex) -> None:
+    with pytest.raises(sa.exc.OperationalError, match="readonly"):
+        with tiny_index.store.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM names"))

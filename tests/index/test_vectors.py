@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from entitylink import ConceptIndex, IndexFormatError
+from entitylink.index.manifest import VECTORS
 from entitylink.index.vectors import (
     IVF_NPROBE_SHARE,
     REFINE_K_FACTOR,
@@ -142,3 +145,20 @@ def test_k_is_clamped_to_the_selected_rows() -> None:
     only = index.selector(np.array([3, 9, 9, 70], dtype=np.int64))  # 70: outside, ignored
     scores, rows = index.search(unit_vectors(2, 8, seed=1), 10, only=only)
     assert rows.shape == (2, 2) and set(rows.ravel().tolist()) == {3, 9}
+
+
+def corrupt_copy(index: ConceptIndex, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(index.path, target)
+    return target
+
+
+def test_a_corrupt_faiss_file_is_an_index_format_error(
+    tiny_index: ConceptIndex, tmp_path: Path
+) -> None:
+    path = corrupt_copy(tiny_index, tmp_path)
+    data = bytearray((path / VECTORS).read_bytes())
+    data[:4] = b"XXXX"  # the FAISS index type
+    (path / VECTORS).write_bytes(bytes(data))
+    with pytest.raises(IndexFormatError, match=r"vectors.faiss: FAISS cannot read it .*verify"):
+        ConceptIndex.load(path)

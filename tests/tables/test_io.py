@@ -125,3 +125,39 @@ def test_newcomer_command_end_to_end(sample_index: ConceptIndex, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     out = pd.read_parquet(tmp_path / "y.parquet")
     assert out["mention"].tolist() == MENTIONS and out["concept_id"].iloc[0] == "C0027051"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_full_disk_keeps_the_previous_output(linker: Linker, tmp_path: Path, fmt: str) -> None:
+    from entitylink.errors import OutputError
+    from tests.mounts import fill, tmpfs
+
+    source = write_table(tmp_path / f"in.{fmt}")
+    with tmpfs(tmp_path / "disk", size="1m") as disk:
+        target = disk / f"out.{fmt}"
+        link_table(linker, source, target, progress=False)
+        before = target.read_bytes()
+        fill(disk, leave=1_000)  # less than the output takes
+        with pytest.raises(OutputError, match=f"no space left on device while writing {target}"):
+            link_table(linker, source, target, progress=False)
+        assert target.read_bytes() == before
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", target.name]
+
+
+def test_an_output_directory_is_never_replaced(
+    sample_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_table(tmp_path / "in.csv")
+    target = tmp_path / "out.parquet"
+    target.mkdir()
+    (target / "part-0.parquet").write_bytes(b"keep")
+    argv = ["link", "--index", str(sample_index.path), "--input", str(source), "-q"]
+    code = main([*argv, "--output", str(target)])
+    err = capsys.readouterr().err
+    assert code == 1 and err == f"error: {target} is a directory; give a file name to write\n"
+    assert (target / "part-0.parquet").read_bytes() == b"keep"
+    text = tmp_path / "out.txt"
+    text.mkdir()
+    code = main(["link", "--index", str(sample_index.path), "fever", "--output", str(text)])
+    assert code == 1 and "is a directory" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.parquet", "out.txt"]

@@ -129,3 +129,33 @@ def test_time_budget_stops_with_a_checkpoint(
     assert result.steps == 0 and result.stopped.startswith("time budget")
     assert (tmp_path / "m" / "checkpoint" / "trainer_state.json").exists()
     assert (tmp_path / "m" / "entitylink_encoder.json").exists()
+
+
+def test_a_full_disk_keeps_the_last_checkpoint(
+    model: Path, pairs: list[Pair], tmp_path: Path
+) -> None:
+    from entitylink.errors import OutputError
+    from tests.mounts import fill, tmpfs
+
+    with tmpfs(tmp_path / "disk", size="16m") as disk:
+        out = disk / "model"
+        train(pairs, out, config(model, max_steps=2), progress=False)
+        state = (out / "checkpoint" / "trainer_state.json").read_text()
+        fill(disk, leave=30_000)
+        with pytest.raises(OutputError, match=f"no space left on device while writing {out}/"):
+            train(pairs, out, config(model, max_steps=4), resume=True, progress=False)
+        assert (out / "checkpoint" / "trainer_state.json").read_text() == state
+        assert not list(out.glob(".checkpoint-*"))
+        (disk / "filler").unlink()
+        assert train(pairs, out, config(model, max_steps=4), resume=True, progress=False).steps == 4
+
+
+def test_overwrite_replaces_only_a_trained_model(
+    model: Path, pairs: list[Pair], tmp_path: Path
+) -> None:
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "holiday.jpg").write_bytes(b"keep")
+    with pytest.raises(TrainingError, match="not a model written by entitylink train"):
+        train(pairs, out, config(model, max_steps=1), overwrite=True, progress=False)
+    assert (out / "holiday.jpg").read_bytes() == b"keep"

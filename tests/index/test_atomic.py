@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from entitylink import Concept, ConceptIndex, Encoder, IndexExistsError, build_index
+from entitylink.errors import OutputError
+from entitylink.index.atomic import atomic_file, remove_stale, rename_noreplace, write_failure
+
+FEW = [Concept("C1", "asthma"), Concept("C2", "fever")]
+
+
+def test_overwrite_never_replaces_a_users_directory(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("years of work")
+    for overwrite in (False, True):
+        with pytest.raises(
+            IndexExistsError,
+            match=r"a directory of 1 entry that is not an index \(no manifest.json\)",
+        ):
+            build_index(FEW, tiny_encoder, out, overwrite=overwrite, progress=False)
+    assert (out / "chapter1.tex").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]
+
+
+def test_overwrite_never_replaces_a_file_or_a_foreign_manifest(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("keep me")
+    with pytest.raises(IndexExistsError, match="notes.txt is a file; --overwrite replaces only"):
+        build_index(FEW, tiny_encoder, file, overwrite=True, progress=False)
+    assert file.read_text() == "keep me"
+    other = tmp_path / "webapp"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"name": "my web app", "icons": []}')
+    with pytest.raises(IndexExistsError, match="whose manifest.json is not an index's"):
+        build_index(FEW, tiny_encoder, other, overwrite=True, progress=False)
+    assert (other / "manifest.json").exists()
+    link = tmp_path / "link"
+    link.symlink_to(other)
+    with pytest.raises(IndexExistsError, match="a symbolic link"):
+        build_index(FEW, tiny_encoder, link, overwrite=True, progress=False)
+
+
+def test_overwrite_replaces_an_index_or_an_empty_directory(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(IndexExistsError, match="exists; pass overwrite=True"):
+        build_index(FEW, tiny_encoder, empty, progress=False)
+    build_index(FEW, tiny_encoder, empty, overwrite=True, progress=False)
+    build_index(FEW[:1], tiny_encoder, empty, overwrite=True, progress=False)
+    assert ConceptIndex.load(empty).manifest.counts["concepts"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_final_rename_checks_out_again(tmp_path: Path, tiny_encoder: Encoder) -> None:
+    """A build that finds --out created by another build meanwhile fails; that index stays."""
+    out = tmp_path / "idx"
+
+    def racing() -> Iterator[Concept]:
+        yield from FEW
+        build_index(FEW[:1], tiny_encoder, out, progress=False)  # the other build wins
+
+    with pytest.raises(IndexExistsError, match="created by another build while this one ran"):
+        build_index(racing(), tiny_encoder, out, progress=False)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
+
+
+def test_final_rename_with_overwrite_still_refuses_user_data(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    out = tmp_path / "idx"
+
+    def racing() -> Iterator[Concept]:
+        yield from FEW
+        out.mkdir()
+        (out / "data.csv").write_text("a,b\n")
+
+    with pytest.raises(IndexExistsError, match="not an index"):
+        build_index(racing(), tiny_encoder, out, overwrite=True, progress=False)
+    assert (out / "data.csv").read_text() == "a,b\n"
+
+
+def test_stale_build_directories_of_dead_processes_are_removed(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    pid = int(dead.stdout)
+    stale = tmp_path / f".idx.building-{pid}-abc123"
+    stale.mkdir()
+    (stale / "vectors.npy").write_bytes(b"\0" * 1000)
+    old = tmp_path / f".idx.old-{pid}-xyz"
+    old.mkdir()
+    alive = tmp_path / f".idx.building-{os.getppid()}-live"  # a running builder: kept
+    alive.mkdir()
+    unrelated = tmp_path / f".other.building-{pid}-abc"
+    unrelated.mkdir()
+    build_index(FEW, tiny_encoder, tmp_path / "idx", progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["idx", alive.name, unrelated.name])
+    remove_stale(tmp_path / "idx")  # idempotent
+    assert alive.exists()
+
+
+def test_rename_noreplace(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    with pytest.raises(FileExistsError):
+        rename_noreplace(tmp_path / "a", tmp_path / "b")
+    assert (tmp_path / "b").read_text() == "b"
+    rename_noreplace(tmp_path / "a", tmp_path / "c")
+    assert (tmp_path / "c").read_text() == "a" and not (tmp_path / "a").exists()
+
+
+def test_atomic_file_rules(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    with atomic_file(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".out.jsonl.")
+        tmp.write_text("one\n")
+    assert target.read_text() == "one\n"
+    assert oct(target.stat().st_mode & 0o777) != "0o600"  # an ordinary file, not mkstemp's
+    with pytest.raises(IndexExistsError, match="exists; pass --overwrite"):
+        with atomic_file(target, overwrite=False):
+            pass
+    with atomic_file(target, overwrite=True) as tmp:
+        tmp.write_text("two\n")
+    assert target.read_text() == "two\n"
+    with pytest.raises(ZeroDivisionError):
+        with atomic_file(target) as tmp:
+            tmp.write_text("half")
+            raise ZeroDivisionError
+    assert target.read_text() == "two\n"
+    with pytest.raises(OutputError, match="is a directory"):
+        with atomic_file(tmp_path):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_write_failures_are_recognised(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert write_failure(OSError(28, "No space left on device")) == "no space left on device"
+    assert write_failure(sqlite3.OperationalError("database or disk is full")) == (
+        "no space left on device"
+    )
+    wrapped = RuntimeError("x")
+    wrapped.__cause__ = OSError(13, "Permission denied")
+    assert write_failure(wrapped) == "permission denied"
+    reading = FileNotFoundError(2, "No such file", str(tmp_path / "vocab.tsv"))
+    assert write_failure(reading, inside=tmp_path / "build") is None  # an input, not a write
+    assert write_failure(ValueError("bad")) is None
