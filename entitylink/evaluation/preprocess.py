@@ -31,6 +31,7 @@ __all__ = [
     "split_composite",
 ]
 
+
 def _expand(text: str, abbreviations: Mapping[str, str], active: frozenset[str]) -> str:
     return " ".join(_expand_token(token, abbreviations, active) for token in text.split())
 

@@ -143,7 +143,10 @@ class Annotator:
         if self.linker is None:
             assert isinstance(self.detector, DictionaryDetector)
             exact = (self.detector.exact(q) for q in queries)
-            return {q: _filter(found, self.types)[: self.k] for q, found in zip(queries, exact)}
+            return {
+                q: _filter(found, self.types)[: self.k]
+                for q, found in zip(queries, exact, strict=True)
+            }
         before = dict(self.linker.stage_seconds)
         results = self.linker.link(
             queries, self.k, threshold=self.threshold, types=self.types, batch_size=self.batch_size
@@ -195,7 +198,7 @@ def _given(
         found: list[Detected] = []
         for span in given:
             start, end = span[0], span[1]
-            label = span[2] if len(span) > 2 else None  # type: ignore[misc]
+            label = span[2] if len(span) > 2 else None
             if not 0 <= start < end <= len(text):
                 raise ValueError(
                     f"text {number}: span ({start}, {end}) outside the text of {len(text)} chars"

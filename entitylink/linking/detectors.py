@@ -159,7 +159,9 @@ class DictionaryDetector:
                     caps.setdefault(index, set()).add(name.strip())
                 else:
                     lower.add(index)
-        self._caps = {index: frozenset(forms) for index, forms in caps.items() if index not in lower}
+        self._caps = {
+            index: frozenset(forms) for index, forms in caps.items() if index not in lower
+        }
         self._offsets = np.cumsum([0, *map(len, rows)], dtype=np.int64)
         self._rows = np.fromiter((r for group in rows for r in group), dtype=np.int64)
         self._lengths = lengths
@@ -227,7 +229,8 @@ class DictionaryDetector:
         index = self._automaton.get(key, None) if self.size else None
         if index is None:
             return []
-        return self._rows[self._offsets[index] : self._offsets[index + 1]].tolist()
+        rows: list[int] = self._rows[self._offsets[index] : self._offsets[index + 1]].tolist()
+        return rows
 
     def exact(self, text: str) -> list[Candidate]:
         """The concepts named ``text`` as candidates of score 1.0 (the no-encoder baseline)."""
@@ -238,7 +241,9 @@ class DictionaryDetector:
             return [Candidate(self._concepts[r], text, text, 1.0) for r in rows]
         names = self.store.lookup(rows)
         return [
-            Candidate(names[r].concept_id, names[r].canonical_name, names[r].name, 1.0, names[r].types)
+            Candidate(
+                names[r].concept_id, names[r].canonical_name, names[r].name, 1.0, names[r].types
+            )
             for r in rows
         ]
 

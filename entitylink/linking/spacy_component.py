@@ -1,8 +1,9 @@
 """The ``entitylink`` spaCy component: a drop-in replacement for scispaCy's ``EntityLinker``.
 
->>> nlp = spacy.load("en_core_sci_sm")                                           # doctest: +SKIP
->>> nlp.add_pipe("entitylink", config={"index": "indexes/medic", "threshold": 0.8})  # doctest: +SKIP
->>> [(e.text, e._.kb_ents[:1]) for e in nlp("Wilson disease (WD) ...").ents]   # doctest: +SKIP
+>>> nlp = spacy.load("en_core_sci_sm")                                       # doctest: +SKIP
+>>> config = {"index": "indexes/medic", "threshold": 0.8}                      # doctest: +SKIP
+>>> nlp.add_pipe("entitylink", config=config)                                  # doctest: +SKIP
+>>> [(e.text, e._.kb_ents[:1]) for e in nlp("Wilson disease (WD) ...").ents]  # doctest: +SKIP
 [('Wilson disease', [('D006527', 0.97)]), ('WD', [('D006527', 0.97)])]
 
 Registered through the ``spacy_factories`` entry point (the ``[spacy]`` extra), so
@@ -165,7 +166,9 @@ class EntityLinkComponent:
 
 
 def _char_span(doc: Doc, span: Span) -> SpacySpan | None:
-    return doc.char_span(span.start, span.end, label=span.label or "ENTITY", alignment_mode="expand")
+    return doc.char_span(
+        span.start, span.end, label=span.label or "ENTITY", alignment_mode="expand"
+    )
 
 
 def _register(name: str) -> None:
