@@ -141,6 +141,8 @@ def run_annotate(args: argparse.Namespace) -> None:
             tqdm(desc="annotating", unit=" docs", disable=None, file=sys.stderr)
         )
 
+        done = [0]
+
         def annotated() -> Iterator[Any]:
             for batch in _batches(inputs, args.batch_size):
                 documents = annotator.annotate(
@@ -149,12 +151,12 @@ def run_annotate(args: argparse.Namespace) -> None:
                     ids=[d.id for d in batch],
                 )
                 progress.update(len(batch))
+                done[0] += len(batch)
                 yield from zip(documents, batch, strict=True)
 
         spans = write_documents(annotated(), out, out_format)
-        documents = progress.n
     for reason in skipped.reasons:
         logger.warning("skipped: %s", reason)
     if skipped.count:
         logger.warning("skipped %d bad lines or documents (--no-strict)", skipped.count)
-    logger.info("annotated %d documents, %d linked spans", documents, spans)
+    logger.info("annotated %d documents, %d linked spans", done[0], spans)
