@@ -134,7 +134,8 @@ def choose_threshold(
     alt_ids: Mapping[str, tuple[str, ...]],
 ) -> tuple[float, Scores]:
     """The threshold on the rank-1 score that maximises mention-level F1 (ties: the lowest),
-    searched over the scores seen (at most ~400 of them); pass the **dev** split's documents, never the test's."""
+    searched over the scores seen (at most ~400 of them); pass the **dev** split's documents,
+    never the test's."""
     seen = sorted(
         {round(s.candidates[0].score, 4) for d in documents for s in d.spans if s.candidates}
     )
