@@ -208,6 +208,8 @@ def _pubtator_document(block: dict[str, Any]) -> InputDocument:
 def _bioc() -> Any:
     try:
         import bioc
+        import bioc.biocjson
+        import bioc.biocxml
     except ImportError:
         raise MissingDependencyError(
             "BioC needs the bioc package: pip install 'entitylink[bioc]'"
@@ -237,6 +239,7 @@ def _read_bioc(stream: IO[bytes], fmt: str, name: str) -> Iterator[InputDocument
             pieces.append(" " * (offset - sum(map(len, pieces))))
             pieces.append(passage.text or "")
             kind = passage.infons.get("type", "passage")
+            kind = {"title": "t", "abstract": "a"}.get(kind, kind)
             passages.append((kind, offset, offset + len(passage.text or "")))
             for annotation in passage.annotations:
                 for location in annotation.locations:

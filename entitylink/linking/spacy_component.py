@@ -9,8 +9,8 @@
 Registered through the ``spacy_factories`` entry point (the ``[spacy]`` extra), so
 ``nlp.add_pipe("entitylink")`` works without importing entitylink first. Each entity gets
 ``span._.kb_ents``, ``[(concept_id, score), ...]`` best first as scispaCy sets it, and
-``span._.<component name>``, the full :class:`~entitylink.records.Candidate` list of this
-component: two components (two vocabularies) keep theirs apart, and ``kb_ents`` holds both,
+``span._.<component name>``, this component's full candidates (each a
+:class:`~entitylink.records.Candidate` as a dict, which spaCy can send between processes): two components (two vocabularies) keep theirs apart, and ``kb_ents`` holds both,
 merged by score. The component is picklable (its configuration only); each process loads the
 index itself, memory-mapped, on first use, so ``nlp.pipe(texts, n_process=2)`` works.
 
@@ -20,6 +20,7 @@ This is the only module of entitylink that imports spaCy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from typing import Any
 
 import spacy
@@ -29,6 +30,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans
 
 from ..errors import MissingDependencyError
+from ..records import Candidate
 from .documents import Span
 
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -158,11 +160,17 @@ class EntityLinkComponent:
             for entity in targets:
                 linked = by_offsets.get((entity.start_char, entity.end_char))
                 candidates = list(linked.candidates) if linked is not None else []
-                entity._.set(self.name, candidates)
+                entity._.set(self.name, [_plain(c) for c in candidates])
                 pairs = [(c.concept_id, c.score) for c in candidates]
                 merged = [*entity._.kb_ents, *pairs]
                 entity._.set("kb_ents", sorted(merged, key=lambda pair: -pair[1]))
         return docs
+
+
+def _plain(candidate: Candidate) -> dict[str, Any]:
+    """A candidate as a dict: spaCy sends docs between processes as msgpack, which takes plain
+    values only (and returns tuples as lists)."""
+    return {**asdict(candidate), "types": list(candidate.types)}
 
 
 def _char_span(doc: Doc, span: Span) -> SpacySpan | None:
