@@ -53,9 +53,12 @@ class Skipped:
 def detect_format(
     path: str, given: str | None = None, choices: tuple[str, ...] = INPUT_FORMATS
 ) -> str:
-    """The format named, else the one the file name ends with; ``txt`` for ``-`` (stdin)."""
+    """The format named, else the one the file name ends with; ``txt`` for ``-`` (stdin); a
+    ``.txt`` file whose first line reads ``ID|t|...`` is PubTator (NCBI-disease's files)."""
     if given:
         return given
+    if path.lower().endswith(".txt") and "pubtator" in choices and _looks_pubtator(path):
+        return "pubtator"
     name = path.lower()
     for fmt in sorted(choices, key=len, reverse=True):
         if name.endswith("." + fmt) or (fmt == "pubtator" and name.endswith(".pubtator.txt")):
@@ -69,6 +72,15 @@ def detect_format(
     raise ValueError(
         f"{path}: cannot tell the format from the name; pass one of {', '.join(choices)}"
     )
+
+
+def _looks_pubtator(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff\r\n ")
+    except OSError:
+        return False
+    return _PUBTATOR_HEAD.match(head.split("\n", 1)[0]) is not None
 
 
 def _lines(

@@ -10,8 +10,9 @@ Registered through the ``spacy_factories`` entry point (the ``[spacy]`` extra), 
 ``nlp.add_pipe("entitylink")`` works without importing entitylink first. Each entity gets
 ``span._.kb_ents``, ``[(concept_id, score), ...]`` best first as scispaCy sets it, and
 ``span._.<component name>``, this component's full candidates (each a
-:class:`~entitylink.records.Candidate` as a dict, which spaCy can send between processes): two components (two vocabularies) keep theirs apart, and ``kb_ents`` holds both,
-merged by score. The component is picklable (its configuration only); each process loads the
+:class:`~entitylink.records.Candidate` as a dict, which spaCy can send between processes):
+two components (two vocabularies) keep theirs apart, and ``kb_ents`` holds both, merged by
+score. The component is picklable (its configuration only); each process loads the
 index itself, memory-mapped, on first use, so ``nlp.pipe(texts, n_process=2)`` works.
 
 This is the only module of entitylink that imports spaCy.

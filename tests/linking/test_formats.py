@@ -113,3 +113,11 @@ def test_formats_from_names() -> None:
     assert detect_format("-") == "txt" and detect_format("a.jsonl") == "jsonl"
     with pytest.raises(ValueError, match="cannot tell"):
         detect_format("a.doc")
+
+
+def test_a_pubtator_file_named_txt_is_recognised(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "corpus.txt"
+    path.write_text(PUBTATOR)
+    assert detect_format(str(path)) == "pubtator"
+    path.write_text("just text\n")
+    assert detect_format(str(path)) == "txt"
