@@ -125,13 +125,12 @@ class Annotator:
             return (), drafts
         drafts = [(span, defined.get(linked.strip(), linked)) for span, linked in drafts]
         if not isinstance(self.detector, GivenSpans):
-            mentioned = {linked.lower() for _, linked in drafts}
-            held = {  # short forms whose long form holds a mention, or is one
-                short
-                for short, long in defined.items()
-                if any(m in long.lower() or long.lower() in m for m in mentioned)
-            }
             taken = sorted((s, e) for (s, e, _, _), _ in drafts)
+            held = set()  # short forms whose long form (where it first occurs) holds a mention
+            for short, long in defined.items():
+                where = text.find(long)
+                if where >= 0 and _overlaps(taken, where, where + len(long)):
+                    held.add(short)
             for start, end, short in short_form_spans(text, defined):
                 if short in held and not _overlaps(taken, start, end):
                     drafts.append(((start, end, None, "abbreviation"), defined[short]))
