@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+import ahocorasick
+
 # --- Schwartz-Hearst abbreviation definitions ------------------------------------------------
 
 _SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z])")
@@ -128,10 +130,25 @@ def short_form_spans(text: str, abbreviations: Mapping[str, str]) -> list[tuple[
     """Every occurrence of a short form as a whole word: ``(start, end, short form)``, in order.
 
     A short form counts where it is not glued to a letter or digit on either side, so ``WD``
-    is found in ``(WD)`` and ``WD,`` but not in ``WDs`` or ``AWD``.
+    is found in ``(WD)`` and ``WD,`` but not in ``WDs`` or ``AWD``; of overlapping ones the
+    longest is kept. One Aho-Corasick pass: time linear in the text, however many short forms.
     """
     if not abbreviations:
         return []
-    alternatives = "|".join(re.escape(s) for s in sorted(abbreviations, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
-    return [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    automaton = ahocorasick.Automaton()
+    for short in abbreviations:
+        automaton.add_word(short, short)
+    automaton.make_automaton()
+    found = []
+    for last, short in automaton.iter(text):
+        start, end = last + 1 - len(short), last + 1
+        if (start == 0 or not text[start - 1].isalnum()) and (
+            end == len(text) or not text[end].isalnum()
+        ):
+            found.append((start, end, short))
+    found.sort(key=lambda hit: (hit[0], -hit[1]))
+    kept: list[tuple[int, int, str]] = []
+    for hit in found:
+        if not kept or hit[0] >= kept[-1][1]:
+            kept.append(hit)
+    return kept

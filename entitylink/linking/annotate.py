@@ -126,12 +126,9 @@ class Annotator:
         drafts = [(span, defined.get(linked.strip(), linked)) for span, linked in drafts]
         if not isinstance(self.detector, GivenSpans):
             taken = sorted((s, e) for (s, e, _, _), _ in drafts)
-            held = set()  # short forms whose long form (where it first occurs) holds a mention
-            for short, long in defined.items():
-                where = text.find(long)
-                if where >= 0 and _overlaps(taken, where, where + len(long)):
-                    held.add(short)
-            for start, end, short in short_form_spans(text, defined):
+            occurrences = short_form_spans(text, defined)
+            held = _held(text, defined, occurrences, taken)
+            for start, end, short in occurrences:
                 if short in held and not _overlaps(taken, start, end):
                     drafts.append(((start, end, None, "abbreviation"), defined[short]))
             drafts.sort(key=lambda draft: draft[0][:2])
@@ -179,6 +176,27 @@ def _filter(found: list[Candidate], types: frozenset[str] | None) -> tuple[Candi
     if types is None:
         return tuple(found)
     return tuple(c for c in found if not types.isdisjoint(c.types))
+
+
+def _held(
+    text: str,
+    defined: dict[str, str],
+    occurrences: list[tuple[int, int, str]],
+    taken: list[tuple[int, int]],
+) -> set[str]:
+    """The short forms whose long form, in its definition (next to the first occurrence of the
+    short form), holds a detected mention. Looks only near that occurrence: linear in the text."""
+    first: dict[str, int] = {}
+    for start, _, short in occurrences:
+        first.setdefault(short, start)
+    held = set()
+    for short, at in first.items():
+        long = defined[short]
+        window = (max(0, at - len(long) - 20), at + len(short) + len(long) + 20)
+        where = text.find(long, *window)
+        if where >= 0 and _overlaps(taken, where, where + len(long)):
+            held.add(short)
+    return held
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
