@@ -48,3 +48,14 @@ class Document:
     spans: tuple[Span, ...] = ()
     id: str | None = None
     abbreviations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InputDocument:
+    """A document to annotate: text, ID, given ``(start, end, label)`` spans and passages
+    ``(kind, start, end)`` (PubTator's title ``t`` and abstract ``a``, BioC's passages)."""
+
+    text: str
+    id: str | None = None
+    spans: tuple[tuple[int, int, str | None], ...] = ()
+    passages: tuple[tuple[str, int, int], ...] = ()

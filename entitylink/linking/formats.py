@@ -1,7 +1,8 @@
 """Documents in and out: plain text, JSONL, PubTator, BioC (XML or JSON, via the ``bioc`` package).
 
->>> docs = list(read_documents("docs.pubtator"))                               # doctest: +SKIP
->>> write_documents(annotated, docs, "out.pubtator")                           # doctest: +SKIP
+>>> docs = list(read_documents(open("in.pubtator", "rb"), "pubtator"))        # doctest: +SKIP
+>>> linked = Annotator(linker).annotate([d.text for d in docs])              # doctest: +SKIP
+>>> write_documents(zip(linked, docs), open("out.jsonl", "w"), "jsonl")      # doctest: +SKIP
 
 Readers yield :class:`InputDocument` s (text, id, the spans the input already carries, and its
 passages) and raise :class:`~entitylink.errors.DocumentFormatError` naming ``file:line`` on bad
@@ -18,23 +19,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from ..errors import DocumentFormatError, MissingDependencyError
-from .documents import Document
+from ..errors import DocumentFormatError
+from .bioc_io import read_bioc, write_bioc
+from .documents import Document, InputDocument
 
 INPUT_FORMATS = ("txt", "jsonl", "pubtator", "bioc.json", "bioc.xml")
 OUTPUT_FORMATS = ("jsonl", "pubtator", "bioc.json")
 _PUBTATOR_HEAD = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
-
-
-@dataclass(frozen=True, slots=True)
-class InputDocument:
-    """A document to annotate: text, ID, given ``(start, end, label)`` spans and passages
-    ``(kind, start, end)`` (PubTator's title ``t`` and abstract ``a``, BioC's passages)."""
-
-    text: str
-    id: str | None = None
-    spans: tuple[tuple[int, int, str | None], ...] = ()
-    passages: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass
@@ -117,7 +108,7 @@ def read_documents(
     elif fmt == "pubtator":
         yield from _read_pubtator(_lines(stream, name, strict, skipped), name, strict, skipped)
     elif fmt in ("bioc.json", "bioc.xml"):
-        yield from _read_bioc(stream, fmt, name)
+        yield from read_bioc(stream, fmt, name)
     else:
         raise ValueError(
             f"unknown input format {fmt!r}; expected one of {', '.join(INPUT_FORMATS)}"
@@ -217,62 +208,12 @@ def _pubtator_document(block: dict[str, Any]) -> InputDocument:
     return InputDocument(text, block["id"], tuple(block["spans"]), tuple(passages))
 
 
-def _bioc() -> Any:
-    try:
-        import bioc
-        import bioc.biocjson
-        import bioc.biocxml
-    except ImportError:
-        raise MissingDependencyError(
-            "BioC needs the bioc package: pip install 'entitylink[bioc]'"
-        ) from None
-    return bioc
-
-
-def _read_bioc(stream: IO[bytes], fmt: str, name: str) -> Iterator[InputDocument]:
-    bioc = _bioc()
-    try:
-        data = stream.read().decode("utf-8-sig")
-        module = bioc.biocjson if fmt == "bioc.json" else bioc.biocxml
-        collection = module.loads(data)
-    except UnicodeDecodeError as exc:
-        raise DocumentFormatError(f"{name}: undecodable bytes (not UTF-8): {exc.reason}") from None
-    except Exception as exc:  # the bioc package raises what its parsers raise
-        raise DocumentFormatError(
-            f"{name}: not a BioC {fmt[5:].upper()} collection: {exc}"
-        ) from None
-    for document in collection.documents:
-        pieces: list[str] = []
-        passages, spans = [], []
-        for passage in document.passages:
-            offset = int(passage.offset)
-            if offset < sum(map(len, pieces)):
-                raise DocumentFormatError(f"{name}: document {document.id}: passages overlap")
-            pieces.append(" " * (offset - sum(map(len, pieces))))
-            pieces.append(passage.text or "")
-            kind = passage.infons.get("type", "passage")
-            kind = {"title": "t", "abstract": "a"}.get(kind, kind)
-            passages.append((kind, offset, offset + len(passage.text or "")))
-            for annotation in passage.annotations:
-                for location in annotation.locations:
-                    start, end = int(location.offset), int(location.offset) + int(location.length)
-                    spans.append((start, end, annotation.infons.get("type")))
-        text = "".join(pieces)
-        for start, end, _ in spans:
-            if not 0 <= start < end <= len(text):
-                raise DocumentFormatError(
-                    f"{name}: document {document.id}: annotation at {start}-{end} is outside "
-                    "its text"
-                )
-        yield InputDocument(text, document.id, tuple(spans), tuple(passages))
-
-
 def write_documents(
     documents: Iterable[tuple[Document, InputDocument]], stream: IO[str], fmt: str
 ) -> int:
     """Write annotated documents (with the inputs they came from); returns the spans written."""
     if fmt == "bioc.json":
-        return _write_bioc(documents, stream)
+        return write_bioc(documents, stream)
     written = 0
     for document, source in documents:
         written += len(document.spans)
@@ -306,40 +247,3 @@ def pubtator_block(document: Document, source: InputDocument) -> str:
         label = span.label or "Entity"
         lines.append(f"{doc_id}\t{span.start}\t{span.end}\t{_flat(span.text)}\t{label}\t{concept}")
     return "\n".join(lines) + "\n\n"
-
-
-def _write_bioc(documents: Iterable[tuple[Document, InputDocument]], stream: IO[str]) -> int:
-    bioc = _bioc()
-    collection = bioc.BioCCollection()
-    collection.source, collection.key = "entitylink", "entitylink.key"
-    written = 0
-    for document, source in documents:
-        out = bioc.BioCDocument()
-        out.id = document.id or source.id or str(len(collection.documents))
-        passages = source.passages or (("text", 0, len(document.text)),)
-        for kind, start, end in passages:
-            passage = bioc.BioCPassage()
-            passage.offset, passage.text = start, document.text[start:end]
-            passage.infons["type"] = {"t": "title", "a": "abstract"}.get(kind, kind)
-            for number, span in enumerate(document.spans):
-                if start <= span.start < end or (start == end == span.start):
-                    passage.annotations.append(_bioc_annotation(bioc, span, f"T{number}"))
-                    written += 1
-            out.passages.append(passage)
-        collection.documents.append(out)
-    bioc.biocjson.dump(collection, stream, indent=1)
-    return written
-
-
-def _bioc_annotation(bioc: Any, span: Any, identifier: str) -> Any:
-    annotation = bioc.BioCAnnotation()
-    annotation.id, annotation.text = identifier, span.text
-    annotation.add_location(bioc.BioCLocation(span.start, span.end - span.start))
-    if span.label:
-        annotation.infons["type"] = span.label
-    if span.candidates:
-        best = span.candidates[0]
-        annotation.infons["identifier"] = best.concept_id
-        annotation.infons["score"] = f"{best.score:.4f}"
-        annotation.infons["name"] = best.name
-    return annotation
