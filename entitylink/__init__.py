@@ -20,6 +20,7 @@ if (
     from .encoding.options import DEFAULT_MODEL, SAPBERT
     from .errors import (
         BenchmarkFormatError,
+        DocumentFormatError,
         EntityLinkError,
         IndexExistsError,
         IndexFormatError,
@@ -34,6 +35,9 @@ if (
     from .evaluation.protocols import prepare
     from .evaluation.reports import EvaluationReport
     from .index.build import ConceptIndex, IndexManifest, build_index
+    from .linking.annotate import Annotator, GivenSpans, annotate
+    from .linking.detectors import DictionaryDetector, SpacyDetector
+    from .linking.documents import Document, Span
     from .linking.linker import Linker
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
@@ -45,16 +49,21 @@ if (
 # where each public name lives: `import entitylink` stays light (no torch, FAISS or pandas until
 # a name that needs them is used), so the command line answers --help at once
 _SOURCES = {
+    "Annotator": ".linking.annotate",
     "Benchmark": ".evaluation.benchmarks",
     "BenchmarkFormatError": ".errors",
     "Candidate": ".records",
     "Concept": ".records",
     "ConceptIndex": ".index.build",
     "DEFAULT_MODEL": ".encoding.options",
+    "DictionaryDetector": ".linking.detectors",
+    "Document": ".linking.documents",
+    "DocumentFormatError": ".errors",
     "Encoder": ".encoding.encoder",
     "EntityLinkError": ".errors",
     "EvaluationReport": ".evaluation.reports",
     "FORMATS": ".vocabularies",
+    "GivenSpans": ".linking.annotate",
     "IndexExistsError": ".errors",
     "IndexFormatError": ".errors",
     "IndexManifest": ".index.build",
@@ -64,11 +73,14 @@ _SOURCES = {
     "ModelLoadError": ".errors",
     "Pair": ".training.pairs",
     "SAPBERT": ".encoding.options",
+    "SpacyDetector": ".linking.detectors",
+    "Span": ".linking.documents",
     "TableFormatError": ".errors",
     "TrainingConfig": ".training.config",
     "TrainingError": ".errors",
     "TrainingResult": ".training.train",
     "VocabularyError": ".errors",
+    "annotate": ".linking.annotate",
     "build_index": ".index.build",
     "detect_format": ".vocabularies",
     "evaluate": ".evaluation.harness",
@@ -96,16 +108,21 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Annotator",
     "Benchmark",
     "BenchmarkFormatError",
     "Candidate",
     "Concept",
     "ConceptIndex",
     "DEFAULT_MODEL",
+    "DictionaryDetector",
+    "Document",
+    "DocumentFormatError",
     "Encoder",
     "EntityLinkError",
     "EvaluationReport",
     "FORMATS",
+    "GivenSpans",
     "IndexExistsError",
     "IndexFormatError",
     "IndexManifest",
@@ -115,12 +132,15 @@ __all__ = [
     "ModelLoadError",
     "Pair",
     "SAPBERT",
+    "SpacyDetector",
+    "Span",
     "TableFormatError",
     "TrainingConfig",
     "TrainingError",
     "TrainingResult",
     "VocabularyError",
     "__version__",
+    "annotate",
     "build_index",
     "detect_format",
     "evaluate",

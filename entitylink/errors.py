@@ -12,6 +12,8 @@
     ├── ModelLoadError                     a checkpoint cannot be loaded (hub unreachable, bad dir)
     ├── BenchmarkFormatError(ValueError)   a benchmark file cannot be read; names file and line
     ├── TableFormatError(ValueError)       a mention table cannot be read, or lacks its column
+    ├── DocumentFormatError(ValueError)    a document file (PubTator, BioC, JSONL, text) cannot be
+    │                                      read; names file and line
     ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
     └── TrainingError                      training cannot start or resume
 
@@ -52,6 +54,10 @@ class BenchmarkFormatError(EntityLinkError, ValueError):
 
 class TableFormatError(EntityLinkError, ValueError):
     """A table of mentions cannot be read or written: unknown extension, missing column."""
+
+
+class DocumentFormatError(EntityLinkError, ValueError):
+    """A document file to annotate cannot be read: bad bytes, bad offsets, unknown structure."""
 
 
 class MissingDependencyError(EntityLinkError, ImportError):

@@ -100,3 +100,12 @@ def test_bench_link_on_the_sample_index(
     assert 0 < sum(result["batch"]["stage_share"].values()) <= 1.0 + 1e-6
     assert result["dictionary"]["names"] > 0 and result["dictionary"]["exact_hits"] >= 1
     assert set(result["meets"]) == {"load_s", "single_p50_ms", "lookup_share_batch"}
+
+
+def test_bench_annotate_tiny(tiny_index: ConceptIndex, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--index", str(tiny_index.path), "--input", str(SAMPLES / "benchmark.pubtator")]
+    result = script("bench_annotate").main([*argv, "--repeats", "1", "--sizes", "2000", "4000"])
+    assert '"abstracts_per_s"' in capsys.readouterr().out
+    assert result["documents"] > 0 and result["mentions"] > 0
+    assert set(result["stages_s"]) == {"detection", "abbreviation", "encode", "search", "lookup"}
+    assert [row["characters"] for row in result["long_documents"]] == [2000, 4000]

@@ -1,6 +1,7 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
+annotate (:mod:`.annotate`),
 evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), verify (:mod:`.verify`) and info
 (here). This is the error boundary: the library's exceptions become one ``error:`` line on stderr.
 
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import EntityLinkError
+from .annotate import add_annotate_command, run_annotate
 from .build import add_build_commands, run_build, run_reindex
 from .evaluate import add_evaluation_commands, run_evaluate, run_report
 from .link import add_link_command, engine_options, run_link
@@ -26,7 +28,7 @@ from .train import add_train_command, run_train
 from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
 
 logger = logging.getLogger("entitylink")
-MODEL_COMMANDS = ("build-index", "link", "evaluate", "train")  # those that load a model
+MODEL_COMMANDS = ("build-index", "link", "evaluate", "train", "annotate")  # those that load a model
 
 
 def _key_value(text: str) -> tuple[str, int]:
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     add_build_commands(commands, formatter, common, search, params, engine)
 
     add_link_command(commands, formatter, common, search, engine)
+    add_annotate_command(commands, formatter, common, search)
 
     add_evaluation_commands(commands, formatter, common, search)
     add_train_command(commands, formatter, common, device)
@@ -116,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_reindex(args)
         elif args.command == "link":
             run_link(args, parser)
+        elif args.command == "annotate":
+            run_annotate(args)
         elif args.command == "evaluate":
             run_evaluate(args)
         elif args.command == "report":

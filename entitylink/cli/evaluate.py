@@ -17,6 +17,7 @@ EPILOG_EVALUATE = """examples:
   entitylink evaluate --benchmark ncbi-disease --model /models/SapBERT-from-PubMedBERT-fulltext \\
       --out reports/ncbi-sapbert --errors reports/ncbi-sapbert.misses.jsonl
   entitylink evaluate --benchmark my_mentions.tsv --vocab my_vocab.tsv --protocol plain
+  entitylink evaluate --task documents --benchmark bc5cdr-disease --index indexes/medic
   entitylink report reports/*.json --markdown table.md --plot accuracy.png
 """
 
@@ -44,6 +45,13 @@ def add_evaluation_commands(
         ".concept, mention<TAB>ids[<TAB>context])",
     )
     evaluate.add_argument("--split", default="test", help="train, dev or test (default: test)")
+    evaluate.add_argument(
+        "--task",
+        choices=("mentions", "documents"),
+        default="mentions",
+        help="mentions: link the gold mentions (default); documents: detect and link in the "
+        "documents' text, scored end to end (needs --index)",
+    )
     evaluate.add_argument(
         "--no-abbreviations",
         dest="abbreviations",
@@ -90,6 +98,11 @@ def add_evaluation_commands(
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
+    if args.task == "documents":
+        from .evaluate_documents import run_document_evaluation
+
+        run_document_evaluation(args)
+        return
     import dataclasses
     import re
 

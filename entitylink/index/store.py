@@ -194,6 +194,17 @@ class ConceptStore:
         with self._reading() as connection:
             return list(connection.execute(query).scalars())
 
+    def concept_names(self, start: int, stop: int) -> list[tuple[int, str, str]]:
+        """``(row, concept_id, name)`` of rows ``start`` to ``stop - 1``, in row order (a text
+        dictionary is built from these, batch by batch)."""
+        query = (
+            sa.select(names_table.c.row, names_table.c.concept_id, names_table.c.name)
+            .where(names_table.c.row >= start, names_table.c.row < stop)
+            .order_by(names_table.c.row)
+        )
+        with self._reading() as connection:
+            return [(int(r[0]), r[1], r[2]) for r in connection.execute(query)]
+
     def lookup(self, rows: Iterable[int]) -> dict[int, NameRow]:
         """The names at ``rows`` with their concepts, by row, in one query."""
         wanted = json.dumps(sorted({int(row) for row in rows}))

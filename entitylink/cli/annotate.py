@@ -1,0 +1,176 @@
+"""``entitylink annotate``: documents in (text, JSONL, PubTator, BioC), linked spans out."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .options import positive_int
+
+logger = logging.getLogger("entitylink")
+
+# the threshold that maximised mention-level F1 of the dictionary detector + MiniLM linker with
+# the MEDIC index on BC5CDR-disease's dev split (NCBI-disease's dev split chose 0.938); see
+# docs/text.md
+DICTIONARY_THRESHOLD = 0.81
+
+EPILOG_ANNOTATE = """examples:
+  entitylink annotate --index indexes/medic --input abstracts.pubtator --output out.pubtator
+  entitylink annotate --index indexes/medic --input notes.txt --output - --threshold 0.8
+  entitylink annotate --index indexes/medic --input gold.pubtator --detector given \
+      --output out.jsonl
+  entitylink annotate --index indexes/medic --detector spacy:en_core_sci_sm --input docs.bioc.xml \\
+      --output out.bioc.json
+  cat docs.jsonl | entitylink annotate --index indexes/medic --input - --input-format jsonl
+
+input: .txt (one document per line), .jsonl ({"id", "text", "spans": [{"start", "end", "label"}]}),
+.pubtator, .bioc.xml, .bioc.json; output: .jsonl (every span with its candidates), .pubtator
+(the best ID per span), .bioc.json.
+"""
+
+
+def add_annotate_command(
+    commands: Any,
+    formatter: type[argparse.HelpFormatter],
+    common: argparse.ArgumentParser,
+    search: argparse.ArgumentParser,
+) -> None:
+    """The ``annotate`` command."""
+    parser = commands.add_parser(
+        "annotate",
+        help="find and link the mentions of documents",
+        description="Detect mentions in documents (the index's dictionary, a spaCy pipeline, or "
+        "the spans the input carries), resolve abbreviations and link them.",
+        epilog=EPILOG_ANNOTATE,
+        formatter_class=formatter,
+        parents=[common, search],
+    )
+    parser.add_argument("--index", required=True, type=Path, help="index directory")
+    parser.add_argument("--input", required=True, help="documents ('-': stdin)")
+    parser.add_argument("--output", default="-", help="where to write ('-': stdout, the default)")
+    parser.add_argument(
+        "--input-format", choices=("txt", "jsonl", "pubtator", "bioc.json", "bioc.xml")
+    )
+    parser.add_argument("--output-format", choices=("jsonl", "pubtator", "bioc.json"))
+    parser.add_argument(
+        "--detector",
+        default="dictionary",
+        help="dictionary (the index's names, default), spacy:MODEL (its entities), or given "
+        "(the input's own spans)",
+    )
+    parser.add_argument("-k", type=positive_int, default=5, help="concepts per span (default: 5)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        help="spans whose best score is below this are NIL, dropped (default: "
+        f"{DICTIONARY_THRESHOLD} with the dictionary detector, chosen on BC5CDR's dev split; "
+        "none with the others)",
+    )
+    parser.add_argument("--type", dest="types", action="append", help="keep concepts of this type")
+    parser.add_argument(
+        "--no-abbreviations",
+        dest="abbreviations",
+        action="store_false",
+        help="do not link short forms through their long forms",
+    )
+    parser.add_argument("--min-length", type=int, default=3, help="dictionary: shortest name")
+    parser.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="skip undecodable lines and bad documents (counted) instead of stopping",
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="documents per batch")
+    parser.add_argument("--mmap", action="store_true", help="memory-map the FAISS file")
+
+
+def _detector(spec: str, linker: Any, min_length: int) -> Any:
+    from ..linking.annotate import GivenSpans
+    from ..linking.detectors import DictionaryDetector, DictionaryOptions, SpacyDetector
+
+    if spec == "dictionary":
+        return DictionaryDetector.from_store(
+            linker.index.store, DictionaryOptions(min_length=min_length)
+        )
+    if spec == "given":
+        return GivenSpans()
+    if spec.startswith("spacy:") and len(spec) > 6:
+        return SpacyDetector.load(spec[6:])
+    raise ValueError(f"--detector: expected dictionary, given or spacy:MODEL, got {spec!r}")
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def run_annotate(args: argparse.Namespace) -> None:
+    from tqdm.auto import tqdm
+
+    from ..index.atomic import atomic_file
+    from ..linking.annotate import Annotator, GivenSpans
+    from ..linking.formats import Skipped, detect_format, read_documents, write_documents
+    from ..linking.linker import Linker
+
+    in_format = detect_format(args.input, args.input_format)
+    out_format = detect_format(
+        args.output if args.output != "-" else "out.jsonl",
+        args.output_format,
+        ("jsonl", "pubtator", "bioc.json"),
+    )
+    linker = Linker.from_dir(
+        args.index, device=args.device, mmap=args.mmap, search_params=dict(args.search_param or [])
+    )
+    detector = _detector(args.detector, linker, args.min_length)
+    threshold = args.threshold
+    if threshold is None and args.detector == "dictionary":
+        threshold = DICTIONARY_THRESHOLD
+    annotator = Annotator(
+        linker,
+        detector,
+        k=args.k,
+        threshold=threshold,
+        types=args.types,
+        abbreviations=args.abbreviations,
+    )
+    given = isinstance(detector, GivenSpans)
+    skipped = Skipped()
+    with contextlib.ExitStack() as stack:
+        source: IO[bytes] = (
+            sys.stdin.buffer if args.input == "-" else stack.enter_context(open(args.input, "rb"))
+        )
+        if args.output == "-":
+            out: IO[str] = sys.stdout
+        else:
+            partial = stack.enter_context(atomic_file(Path(args.output)))
+            out = stack.enter_context(partial.open("w", encoding="utf-8"))
+        inputs = read_documents(source, in_format, args.input, strict=args.strict, skipped=skipped)
+        progress = stack.enter_context(
+            tqdm(desc="annotating", unit=" docs", disable=None, file=sys.stderr)
+        )
+
+        done = [0]
+
+        def annotated() -> Iterator[Any]:
+            for batch in _batches(inputs, args.batch_size):
+                documents = annotator.annotate(
+                    [d.text for d in batch],
+                    spans=[d.spans for d in batch] if given else None,
+                    ids=[d.id for d in batch],
+                )
+                progress.update(len(batch))
+                done[0] += len(batch)
+                yield from zip(documents, batch, strict=True)
+
+        spans = write_documents(annotated(), out, out_format)
+    for reason in skipped.reasons:
+        logger.warning("skipped: %s", reason)
+    if skipped.count:
+        logger.warning("skipped %d bad lines or documents (--no-strict)", skipped.count)
+    logger.info("annotated %d documents, %d linked spans", done[0], spans)

@@ -1,0 +1,225 @@
+"""Text in, linked spans out: detect mentions, resolve abbreviations, link in batches.
+
+>>> linker = Linker.from_dir("indexes/medic")                                  # doctest: +SKIP
+>>> annotator = Annotator(linker, threshold=0.8)                               # doctest: +SKIP
+>>> [(s.text, s.concept_id) for s in annotator.annotate(["..."])[0].spans]     # doctest: +SKIP
+[('Wilson disease', 'D006527'), ('WD', 'D006527')]
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections.abc import Collection, Sequence
+
+from ..records import Candidate
+from .abbreviations import find_abbreviations, short_form_spans
+from .detectors import Detected, DictionaryDetector, SpacyDetector
+from .documents import Document, Span
+from .linker import STAGES as LINK_STAGES
+from .linker import Linker
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("detection", "abbreviation", *LINK_STAGES)
+
+GivenSpan = tuple[int, int] | tuple[int, int, str | None]
+
+
+class GivenSpans:
+    """The detector for input that already carries its mentions: ``annotate(texts, spans=...)``
+    links exactly those spans (NIL ones stay, with no candidates)."""
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Detected]]:
+        raise ValueError("GivenSpans: pass the spans with annotate(texts, spans=...)")
+
+
+class Annotator:
+    """Detect mentions in texts and link them with a :class:`Linker`.
+
+    Parameters
+    ----------
+    linker
+        The linker; ``None`` with a :class:`DictionaryDetector` links each span to the concepts
+        bearing its name exactly (score 1.0, no encoder: the dictionary baseline).
+    detector
+        A :class:`DictionaryDetector` (default: built from the linker's index), a
+        :class:`SpacyDetector`, or :class:`GivenSpans`.
+    k, threshold, types
+        As in :meth:`Linker.link`; a detected span whose best score is below ``threshold``, or
+        left without a concept of ``types``, is NIL and dropped.
+    abbreviations
+        Find ``long form (SF)`` definitions per document (Schwartz & Hearst), link a short form
+        through its long form, and take every later occurrence of a short form whose long form
+        holds a mention as a mention too.
+    """
+
+    def __init__(
+        self,
+        linker: Linker | None,
+        detector: DictionaryDetector | SpacyDetector | GivenSpans | None = None,
+        *,
+        k: int = 5,
+        threshold: float | None = None,
+        types: Collection[str] | None = None,
+        abbreviations: bool = True,
+        batch_size: int = 128,
+    ) -> None:
+        if detector is None:
+            if linker is None:
+                raise ValueError("Annotator needs a linker, a detector, or both")
+            detector = DictionaryDetector.from_store(linker.index.store)
+        if linker is None and not isinstance(detector, DictionaryDetector):
+            raise ValueError("without a linker, the detector must be a DictionaryDetector")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        self.linker, self.detector = linker, detector
+        self.k, self.threshold, self.batch_size = k, threshold, batch_size
+        self.types = frozenset(types) if types is not None else None
+        self.abbreviations = abbreviations
+        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
+
+    def annotate(
+        self,
+        texts: Sequence[str],
+        *,
+        spans: Sequence[Sequence[GivenSpan]] | None = None,
+        ids: Sequence[str | None] | None = None,
+    ) -> list[Document]:
+        """One :class:`Document` per text, its spans in text order.
+
+        ``spans`` (one list per text, ``(start, end[, label])``) is required with
+        :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents.
+        """
+        clock = time.perf_counter()
+        if isinstance(self.detector, GivenSpans):
+            detected = _given(texts, spans)
+        else:
+            detected = self.detector.detect_many(texts)
+        clock = self._tick("detection", clock)
+        drafts = [self._draft(text, found) for text, found in zip(texts, detected, strict=True)]
+        clock = self._tick("abbreviation", clock)
+        linked = self._link({draft[1] for _, found in drafts for draft in found})
+        keep_nil = isinstance(self.detector, GivenSpans)
+        documents = []
+        for position, (text, (abbreviations, found)) in enumerate(zip(texts, drafts, strict=True)):
+            made = [
+                Span(start, end, text[start:end], linked_text, linked[linked_text], label, source)
+                for (start, end, label, source), linked_text in found
+                if keep_nil or linked[linked_text]
+            ]
+            doc_id = ids[position] if ids is not None else None
+            documents.append(Document(text, tuple(made), doc_id, abbreviations))
+        return documents
+
+    def _draft(
+        self, text: str, found: list[Detected]
+    ) -> tuple[tuple[tuple[str, str], ...], list[tuple[tuple[int, int, str | None, str], str]]]:
+        """The spans of one text with what to link for each, abbreviations resolved."""
+        drafts = [((s, e, label, "detector"), text[s:e]) for s, e, label in found]
+        if not self.abbreviations or not text:
+            return (), drafts
+        defined = find_abbreviations(text)
+        if not defined:
+            return (), drafts
+        drafts = [(span, defined.get(linked.strip(), linked)) for span, linked in drafts]
+        if not isinstance(self.detector, GivenSpans):
+            taken = sorted((s, e) for (s, e, _, _), _ in drafts)
+            occurrences = short_form_spans(text, defined)
+            held = _held(text, defined, occurrences, taken)
+            for start, end, short in occurrences:
+                if short in held and not _overlaps(taken, start, end):
+                    drafts.append(((start, end, None, "abbreviation"), defined[short]))
+            drafts.sort(key=lambda draft: draft[0][:2])
+        return tuple(defined.items()), drafts
+
+    def _link(self, unique: set[str]) -> dict[str, tuple[Candidate, ...]]:
+        queries = sorted(unique)
+        if self.linker is None:
+            assert isinstance(self.detector, DictionaryDetector)
+            exact = (self.detector.exact(q) for q in queries)
+            return {
+                q: _filter(found, self.types)[: self.k]
+                for q, found in zip(queries, exact, strict=True)
+            }
+        before = dict(self.linker.stage_seconds)
+        results = self.linker.link(
+            queries, self.k, threshold=self.threshold, types=self.types, batch_size=self.batch_size
+        )
+        for stage in LINK_STAGES:
+            self.stage_seconds[stage] += self.linker.stage_seconds[stage] - before[stage]
+        return {q: tuple(found) for q, found in zip(queries, results, strict=True)}
+
+    def _tick(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.stage_seconds[stage] += now - since
+        return now
+
+
+def annotate(
+    texts: Sequence[str],
+    linker: Linker | None,
+    detector: DictionaryDetector | SpacyDetector | GivenSpans | None = None,
+    *,
+    k: int = 5,
+    threshold: float | None = None,
+    types: Collection[str] | None = None,
+    spans: Sequence[Sequence[GivenSpan]] | None = None,
+) -> list[Document]:
+    """``Annotator(linker, detector, ...).annotate(texts)`` in one call."""
+    annotator = Annotator(linker, detector, k=k, threshold=threshold, types=types)
+    return annotator.annotate(texts, spans=spans)
+
+
+def _filter(found: list[Candidate], types: frozenset[str] | None) -> tuple[Candidate, ...]:
+    if types is None:
+        return tuple(found)
+    return tuple(c for c in found if not types.isdisjoint(c.types))
+
+
+def _held(
+    text: str,
+    defined: dict[str, str],
+    occurrences: list[tuple[int, int, str]],
+    taken: list[tuple[int, int]],
+) -> set[str]:
+    """The short forms whose long form, in its definition (next to the first occurrence of the
+    short form), holds a detected mention. Looks only near that occurrence: linear in the text."""
+    first: dict[str, int] = {}
+    for start, _, short in occurrences:
+        first.setdefault(short, start)
+    held = set()
+    for short, at in first.items():
+        long = defined[short]
+        window = (max(0, at - len(long) - 20), at + len(short) + len(long) + 20)
+        where = text.find(long, *window)
+        if where >= 0 and _overlaps(taken, where, where + len(long)):
+            held.add(short)
+    return held
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of the sorted spans (which may nest)."""
+    before = bisect.bisect_left(taken, (end, end))  # spans starting before ``end``
+    return any(e > start for _, e in taken[max(0, before - 8) : before])
+
+
+def _given(
+    texts: Sequence[str], spans: Sequence[Sequence[GivenSpan]] | None
+) -> list[list[Detected]]:
+    if spans is None or len(spans) != len(texts):
+        raise ValueError("GivenSpans: pass one list of (start, end[, label]) spans per text")
+    detected: list[list[Detected]] = []
+    for number, (text, given) in enumerate(zip(texts, spans, strict=True)):
+        found: list[Detected] = []
+        for span in given:
+            start, end = span[0], span[1]
+            label = span[2] if len(span) > 2 else None
+            if not 0 <= start < end <= len(text):
+                raise ValueError(
+                    f"text {number}: span ({start}, {end}) outside the text of {len(text)} chars"
+                )
+            found.append((start, end, label))
+        detected.append(sorted(found, key=lambda d: (d[0], d[1])))
+    return detected

@@ -1,0 +1,104 @@
+"""Throughput of text annotation: abstracts/s and mentions/s, the time of each stage, peak RSS,
+and how the time grows with the length of one document.
+
+Usage::
+
+    nice python scripts/bench_annotate.py --index indexes/medic \
+        --input ../shared/data/benchmarks/bc5cdr/CDR_TestSet.PubTator.txt --repeats 3
+
+Prints one JSON object: for the whole input (``--repeats`` runs, the median), ``abstracts/s``,
+``mentions/s`` and the seconds in ``detection``, ``abbreviation``, ``encode``, ``search`` and
+``lookup``; then one row per ``--sizes`` (characters) for a single document made by repeating
+the input's abstracts; the machine's load average beside it (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from entitylink import Annotator, Linker
+from entitylink.linking.detectors import DictionaryDetector
+from entitylink.linking.formats import read_documents
+
+
+def _run(annotator: Annotator, texts: list[str]) -> tuple[float, int, dict[str, float]]:
+    annotator.stage_seconds = dict.fromkeys(annotator.stage_seconds, 0.0)
+    clock = time.perf_counter()
+    documents = annotator.annotate(texts)
+    seconds = time.perf_counter() - clock
+    return seconds, sum(len(d.spans) for d in documents), dict(annotator.stage_seconds)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--input", type=Path, required=True, help="PubTator (or .txt, .jsonl)")
+    parser.add_argument("--input-format", default="pubtator")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threshold", type=float)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--batch", type=int, default=32, help="documents per annotate() call")
+    args = parser.parse_args(argv)
+    with args.input.open("rb") as stream:
+        texts = [d.text for d in read_documents(stream, args.input_format, str(args.input))]
+    clock = time.perf_counter()
+    linker = Linker.from_dir(args.index)
+    load = time.perf_counter() - clock
+    clock = time.perf_counter()
+    detector = DictionaryDetector.from_store(linker.index.store)
+    build = time.perf_counter() - clock
+    annotator = Annotator(linker, detector, threshold=args.threshold)
+    annotator.annotate(texts[:8])  # warm up
+    runs = []
+    for _ in range(args.repeats):
+        total, stages, spans = 0.0, dict.fromkeys(annotator.stage_seconds, 0.0), 0
+        for start in range(0, len(texts), args.batch):
+            seconds, found, split = _run(annotator, texts[start : start + args.batch])
+            total, spans = total + seconds, spans + found
+            stages = {k: stages[k] + split[k] for k in stages}
+        runs.append((total, spans, stages))
+    total, spans, stages = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+    result: dict[str, Any] = {
+        "index": str(args.index),
+        "documents": len(texts),
+        "characters": sum(map(len, texts)),
+        "index_load_s": round(load, 2),
+        "dictionary_build_s": round(build, 2),
+        "dictionary_names": len(detector),
+        "seconds": round(total, 2),
+        "seconds_all_repeats": [round(run[0], 2) for run in runs],
+        "abstracts_per_s": round(len(texts) / total, 1),
+        "mentions": spans,
+        "mentions_per_s": round(spans / total, 1),
+        "stages_s": {k: round(v, 3) for k, v in stages.items()},
+        "long_documents": [],
+    }
+    joined = " ".join(texts)
+    for size in args.sizes:
+        text = (joined * (size // max(1, len(joined)) + 1))[:size]
+        times = [_run(annotator, [text]) for _ in range(max(1, args.repeats))]
+        seconds, found, split = sorted(times, key=lambda t: t[0])[len(times) // 2]
+        result["long_documents"].append(
+            {
+                "characters": size,
+                "seconds": round(seconds, 3),
+                "spans": found,
+                "seconds_per_100k_chars": round(seconds / size * 100_000, 3),
+                "stages_s": {k: round(v, 3) for k, v in split.items()},
+            }
+        )
+    result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    result["cpus"] = os.cpu_count()
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from entitylink import ConceptIndex
+from entitylink.cli import main
+from tests.paths import SAMPLES
+
+
+def test_annotate_pubtator_to_pubtator_and_jsonl(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.pubtator"
+    argv = [
+        "annotate",
+        "--index",
+        str(tiny_index.path),
+        "--input",
+        str(SAMPLES / "benchmark.pubtator"),
+    ]
+    assert main([*argv, "--output", str(out), "--threshold", "-1"]) == 0
+    text = out.read_text()
+    assert "90000001|t|Myocardial infarction (MI)" in text
+    assert "90000001\t0\t21\tMyocardial infarction\t" in text
+    assert not list(tmp_path.glob("*.partial*"))
+    assert main([*argv, "--detector", "given", "--output", "-", "--threshold", "-1"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records[0]["id"] == "90000001"
+    assert [s["label"] for s in records[0]["spans"]][:1] == ["Disease"]
+
+
+def test_annotate_stdin_and_bad_input(
+    tiny_index: ConceptIndex,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = b"a heart attack\nbad \xff\nmyocardial infarction\n"
+    argv = ["annotate", "--index", str(tiny_index.path), "--input", "-", "--threshold", "-1"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(argv) == 1
+    assert "-:2: undecodable bytes" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main([*argv, "--no-strict"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["1", "3"]
+    assert "skipped 1 bad lines" in err
+    bad = tmp_path / "bad.pubtator"
+    bad.write_text("1|t|A heart attack.\n1|a|\n1\t3\t9\theart attack\tDisease\tX\n")
+    output = tmp_path / "out.jsonl"
+    assert main([*argv[:3], "--input", str(bad), "--output", str(output)]) == 1
+    assert f"{bad}:3: offsets 3-9" in capsys.readouterr().err
+    assert not output.exists() and not list(tmp_path.glob("*.partial*"))
