@@ -57,7 +57,9 @@ def create_app(config: ServiceConfig, *, linkers: Mapping[str, Linker] | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_middleware(RequestMiddleware, metrics=state.metrics, max_body=config.limits.max_body_bytes)
+    app.add_middleware(
+        RequestMiddleware, metrics=state.metrics, max_body=config.limits.max_body_bytes
+    )
     return app
 
 

@@ -150,7 +150,7 @@ class Batcher:
                     job.future.set_exception(outcome)
                 else:
                     job.future.set_result(outcome)
-            if self._pending:
+            if self._pending or self._closing:
                 self._wakeup.set()
 
     async def _linger(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -24,9 +24,7 @@ LOADING, READY, FAILED = "loading", "ok", "failed"
 class ServiceState:
     """The app's state (``app.state.service``); ``linkers`` given up front skip the loading."""
 
-    def __init__(
-        self, config: ServiceConfig, linkers: Mapping[str, Linker] | None = None
-    ) -> None:
+    def __init__(self, config: ServiceConfig, linkers: Mapping[str, Linker] | None = None) -> None:
         self.config = config
         self.metrics = Metrics()
         self.linkers: dict[str, Linker] = dict(linkers or {})

@@ -43,9 +43,24 @@ def tiny_linker(tiny_encoder: Encoder, tiny_index: ConceptIndex) -> CountingLink
 
 
 @pytest.fixture
-def make_app(
-    tiny_index: ConceptIndex, tiny_linker: CountingLinker
-) -> Callable[..., FastAPI]:
+def minilm_linker(minilm: Encoder, sample_index: ConceptIndex) -> CountingLinker:
+    """The sample index with the real MiniLM: distinct scores (the tiny BERT's are nearly tied)."""
+    return CountingLinker(minilm, sample_index)
+
+
+def same(got: list[list[Candidate]], want: list[list[Candidate]]) -> bool:
+    """The same concepts in the same order, scores equal up to float noise (batch padding)."""
+    return [[c.concept_id for c in m] for m in got] == [
+        [c.concept_id for c in m] for m in want
+    ] and all(
+        abs(a.score - b.score) < 1e-5
+        for m, n in zip(got, want, strict=True)
+        for a, b in zip(m, n, strict=True)
+    )
+
+
+@pytest.fixture
+def make_app(tiny_index: ConceptIndex, tiny_linker: CountingLinker) -> Callable[..., FastAPI]:
     """``make_app(linker=..., limits=Limits(...), batching=Batching(...))`` serving "tiny"."""
 
     def _make(

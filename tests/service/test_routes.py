@@ -16,9 +16,7 @@ from entitylink.service import Batching, Limits
 from .conftest import CountingLinker
 
 
-def test_link_gives_the_python_api_records(
-    client: TestClient, tiny_linker: CountingLinker
-) -> None:
+def test_link_gives_the_python_api_records(client: TestClient, tiny_linker: CountingLinker) -> None:
     mentions = ["myocardial infarction", "heart attack", "  "]
     response = client.post("/link", json={"index": "tiny", "mentions": mentions, "k": 3})
     assert response.status_code == 200
@@ -132,7 +130,9 @@ def test_a_full_queue_is_503_with_retry_after(make_app: Callable[..., FastAPI]) 
         response = client.post("/link", json={"index": "tiny", "mentions": ["a", "b", "c"]})
         body = error(response, 503)
         assert response.headers["retry-after"] == "1" and "max_queue=2" in body["error"]
-        assert client.post("/link", json={"index": "tiny", "mentions": ["a", "b"]}).status_code == 200
+        assert (
+            client.post("/link", json={"index": "tiny", "mentions": ["a", "b"]}).status_code == 200
+        )
         assert 'entitylink_rejected_total{reason="queue_full"} 1.0' in client.get("/metrics").text
 
 
