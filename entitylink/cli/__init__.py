@@ -2,7 +2,8 @@
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
 evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), verify (:mod:`.verify`), serve
-(:mod:`.serve`) and info (here). This is the error boundary: the library's exceptions become one ``error:`` line on stderr.
+(:mod:`.serve`) and info (here). This is the error boundary: the library's exceptions become
+one ``error:`` line on stderr.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error,
 130 Ctrl-C, 143 SIGTERM (both remove the temporary files of a build or an output).

@@ -81,9 +81,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """422 naming the first field at fault (``mentions[2]: Input should be a valid string``)."""
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+    first: dict[str, Any] = errors[0] if errors else {"loc": (), "msg": "invalid request"}
     if first.get("type") == "json_invalid":
-        field, message = "body", f"malformed JSON: {first.get('ctx', {}).get('error', '')}"
+        context: dict[str, Any] = first.get("ctx") or {}
+        field, message = "body", f"malformed JSON: {context.get('error', '')}"
     else:
         field = _field_name(first.get("loc", ()))
         message = f"{field}: {first['msg']}"
