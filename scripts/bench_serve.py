@@ -146,6 +146,7 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
         ]
         for clients in args.clients:
             before, rss_start = _batch_totals(url), _rss_mb(server.pid)
+            anon_start = _rss_mb(server.pid, "RssAnon")
             result = asyncio.run(_level(port, clients, bodies, args.seconds, args.max_requests))
             after, rss_end = _batch_totals(url), _rss_mb(server.pid)
             latencies = result["latencies"]
@@ -161,6 +162,9 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
                     "rss_start_mb": rss_start,
                     "rss_end_mb": rss_end,
                     "rss_peak_mb": _rss_mb(server.pid, "VmHWM"),
+                    # RssAnon: the heap, without the memory-mapped index files' pages
+                    "anon_start_mb": anon_start,
+                    "anon_end_mb": _rss_mb(server.pid, "RssAnon"),
                     "errors": result["errors"],
                     "load": os.getloadavg()[0],
                 }
@@ -204,7 +208,8 @@ def _row(r: dict[str, Any]) -> str:
     return (
         f"| {r['clients']} | {r['requests']} | {r['req_per_s']:.0f} | {r['p50_ms']:.1f} | "
         f"{r['p99_ms']:.1f} | {r['mean_batch']:.1f} | {r['rss_start_mb']:.0f} → "
-        f"{r['rss_end_mb']:.0f} (peak {r['rss_peak_mb']:.0f}) | {r['errors']} | {r['load']:.1f} |"
+        f"{r['rss_end_mb']:.0f} (peak {r['rss_peak_mb']:.0f}) | {r['anon_start_mb']:.0f} → "
+        f"{r['anon_end_mb']:.0f} | {r['errors']} | {r['load']:.1f} |"
     )
 
 
@@ -222,8 +227,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     mentions = _mentions(args.benchmark)
     print(f"{len(mentions)} distinct mentions; index {args.index}; {args.seconds:g} s per level")
-    print("| clients | requests | req/s | p50 ms | p99 ms | mean batch | RSS MB | errors | load |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| clients | requests | req/s | p50 ms | p99 ms | mean batch | RSS MB | heap (RssAnon) MB "
+        "| errors | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     rows = _serve(args, mentions)
     ceiling = _ceiling(args, mentions)
     print(

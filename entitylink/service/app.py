@@ -64,7 +64,14 @@ def create_app(config: ServiceConfig, *, linkers: Mapping[str, Linker] | None = 
 
 
 def app_from_env() -> FastAPI:
-    """The app of the config in ``$ENTITYLINK_SERVICE_CONFIG`` (each ``--workers`` process)."""
+    """The app of the config in ``$ENTITYLINK_SERVICE_CONFIG`` (each ``--workers`` process,
+    which logs to stderr as the command does: it starts fresh, without the CLI's set-up)."""
+    package = logging.getLogger("entitylink")
+    if not package.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s[%(process)d]: %(message)s"))
+        package.addHandler(handler)
+        package.setLevel(logging.INFO)
     return create_app(ServiceConfig.from_json(os.environ[CONFIG_ENV]))
 
 

@@ -21,9 +21,10 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..errors import ServiceOverloadedError
 from ..linking.linker import Linker
@@ -34,6 +35,7 @@ from .metrics import Metrics
 logger = logging.getLogger(__name__)
 
 Results = list[list[Candidate]]
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -104,6 +106,23 @@ class Batcher:
             ) from None
         finally:  # timed out or the client went away: its mentions leave the queue
             self._drop(job)
+
+    async def run_alone(self, work: Callable[[], T]) -> T:
+        """Run ``work`` in the model thread, between batches (model work that is not a
+        ``link`` call, e.g. annotating texts): never two model calls at once."""
+        if self._closing:
+            raise ServiceOverloadedError("the service is shutting down", retry_after=1)
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(self._executor, work), self.settings.timeout_s
+            )
+        except TimeoutError:
+            self._count_rejected("timeout")
+            raise ServiceOverloadedError(
+                f"no answer within timeout_s={self.settings.timeout_s:g} s; retry later",
+                retry_after=1,
+            ) from None
 
     async def close(self) -> None:
         """Answer what waits, then stop the loop and the worker thread."""

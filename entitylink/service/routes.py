@@ -2,8 +2,9 @@
 
 Each handler checks the request against the limits, takes the index's linker from the state
 and answers JSON built by hand (``schemas`` documents it). A text-linking route is one more
-handler: check the texts (:func:`check_texts`), run the work through ``state.batcher`` or
-``asyncio.to_thread``, answer with :func:`candidate_json` per candidate.
+handler: check the texts (:func:`check_texts` with ``max_text_chars``), run the model work in
+the model thread (``await state.batcher.run_alone(lambda: ...)``), answer with
+:func:`candidate_json` per candidate.
 """
 
 from __future__ import annotations

@@ -133,3 +133,17 @@ def test_a_failing_batch_fails_its_requests_only(tiny_linker: CountingLinker) ->
         assert isinstance(outcomes[0], Exception) and outcomes[1][0]  # type: ignore[index]
 
     asyncio.run(run())
+
+
+def test_run_alone_uses_the_model_thread(tiny_linker: CountingLinker) -> None:
+    import threading
+
+    async def run() -> None:
+        batcher = Batcher(Batching())
+        batcher.start()
+        name = await batcher.run_alone(lambda: threading.current_thread().name)
+        found = await batcher.run_alone(lambda: tiny_linker.link(["asthma"], k=2))
+        await batcher.close()
+        assert name.startswith("entitylink-model") and len(found[0]) == 2
+
+    asyncio.run(run())
