@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,18 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
 
 
 def _ceiling(args: argparse.Namespace, mentions: list[str]) -> dict[str, Any]:
+    """In one worker thread, as the server runs the model (the main thread measured slower
+    on this shared machine; see docs/service.md)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="ceiling") as pool:
+        return pool.submit(_ceiling_loop, args, mentions).result()
+
+
+def _ceiling_loop(args: argparse.Namespace, mentions: list[str]) -> dict[str, Any]:
     from entitylink import Linker
 
-    linker = Linker.from_dir(args.index, mmap=True)
-    linker.link(mentions[:8], k=5)
+    linker = Linker.from_dir(args.index, mmap=True)  # as the server loads it
+    for start in range(0, min(len(mentions), 4 * args.max_batch), args.max_batch):
+        linker.link(mentions[start : start + args.max_batch], k=5)  # warm: page the index in
     done, started, calls = 0, time.perf_counter(), []
     while time.perf_counter() - started < min(args.seconds, 30):
         batch = [mentions[(done + i) % len(mentions)] for i in range(args.max_batch)]
