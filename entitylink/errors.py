@@ -15,7 +15,11 @@
     ├── DocumentFormatError(ValueError)    a document file (PubTator, BioC, JSONL, text) cannot be
     │                                      read; names file and line
     ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
-    └── TrainingError                      training cannot start or resume
+    ├── TrainingError                      training cannot start or resume
+    └── ServiceError                       the service refuses a request (``status``: HTTP code)
+        ├── RequestLimitError              a request beyond a limit (413/422, names the limit)
+        ├── UnknownResourceError           no such index or concept (404)
+        └── ServiceOverloadedError         queue full, timed out, loading or stopping (503)
 
 Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
 """
@@ -66,3 +70,41 @@ class MissingDependencyError(EntityLinkError, ImportError):
 
 class TrainingError(EntityLinkError):
     """Training cannot start or resume: no pairs, an occupied output, a mismatched checkpoint."""
+
+
+class ServiceError(EntityLinkError):
+    """The service refuses a request; ``status`` is its HTTP status code, ``limit`` the name of
+    the limit it went beyond (if any). Caught only by the service's error handler."""
+
+    status = 400
+
+    def __init__(self, message: str, *, limit: str | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class RequestLimitError(ServiceError):
+    """A request beyond a limit: too many mentions, too long a text (422) or body (413)."""
+
+    status = 422
+
+    def __init__(self, message: str, *, limit: str, status: int = 422) -> None:
+        super().__init__(message, limit=limit)
+        self.status = status
+
+
+class UnknownResourceError(ServiceError):
+    """No index or concept of that name is served."""
+
+    status = 404
+
+
+class ServiceOverloadedError(ServiceError):
+    """The queue is full, the request timed out, or the service is loading or stopping; the
+    client should retry after ``retry_after`` seconds."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

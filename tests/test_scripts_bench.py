@@ -109,3 +109,20 @@ def test_bench_annotate_tiny(tiny_index: ConceptIndex, capsys: pytest.CaptureFix
     assert result["documents"] > 0 and result["mentions"] > 0
     assert set(result["stages_s"]) == {"detection", "abbreviation", "encode", "search", "lookup"}
     assert [row["characters"] for row in result["long_documents"]] == [2000, 4000]
+
+
+def test_bench_serve_tiny(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("fastapi", reason="the service needs the [serve] extra")
+    argv = ["--index", str(tiny_index.path), "--benchmark", str(SAMPLES / "benchmark.tsv")]
+    argv += ["--seconds", "1", "--clients", "1", "4", "--max-requests", "40"]
+    argv += ["--server-log", str(tmp_path / "server.log"), "--out", str(tmp_path / "r.json")]
+    result = script("bench_serve").main(argv)
+    assert "| 4 |" in capsys.readouterr().out
+    assert [r["clients"] for r in result["levels"]] == [1, 4]
+    for row in result["levels"]:
+        assert row["errors"] == 0 and 0 < row["requests"] <= 40
+        assert row["p99_ms"] >= row["p50_ms"] > 0 and row["mean_batch"] >= 1
+        assert row["rss_peak_mb"] >= row["rss_end_mb"] > 0
+    assert result["ceiling"]["mentions_per_s"] > 0

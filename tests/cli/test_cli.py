@@ -167,13 +167,13 @@ def test_help_imports_no_heavy_library() -> None:
         "import sys, time\n"
         "from entitylink.cli import main\n"
         "for argv in ([], ['build-index'], ['reindex'], ['link'], ['evaluate'], ['report'],\n"
-        "             ['train'], ['info'], ['annotate']):\n"
+        "             ['train'], ['info'], ['annotate'], ['serve']):\n"
         "    try:\n"
         "        main([*argv, '--help'])\n"
         "    except SystemExit:\n"
         "        pass\n"
         "heavy = {'torch', 'transformers', 'faiss', 'pandas', 'sqlalchemy', 'numpy', 'spacy',\n"
-        "         'ahocorasick', 'bioc'}\n"
+        "         'ahocorasick', 'bioc', 'fastapi', 'starlette', 'uvicorn', 'prometheus_client'}\n"
         "print(sorted(heavy & set(sys.modules)), file=sys.stderr)\n"
     )
     result = subprocess.run(
@@ -182,7 +182,9 @@ def test_help_imports_no_heavy_library() -> None:
     assert result.stderr.strip() == "[]"
 
 
-@pytest.mark.parametrize("command", ["build-index", "reindex", "link", "info", "train", "annotate"])
+@pytest.mark.parametrize(
+    "command", ["build-index", "reindex", "link", "info", "train", "annotate", "serve"]
+)
 def test_help_explains_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
