@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -60,6 +60,8 @@ __all__ = [
     "packaged_model_dir",
     "resolve_model",
 ]
+
+
 class Backend(Protocol):
     """What :class:`Encoder` asks of a backend (:mod:`.torch_model`, :mod:`.onnx`)."""
 
@@ -140,6 +142,7 @@ class Encoder:
         self.normalize, self.lowercase = normalize, lowercase
         self.dtype, self.quantize, self.backend, self.threads = dtype, quantize, backend, threads
         self.net: Backend
+        self._ids: Callable[[list[str]], list[list[int]]]
         if backend == "onnx":
             from .onnx import OnnxModel
 
@@ -247,10 +250,7 @@ class Encoder:
 
         if not isinstance(self.net, TorchModel):
             raise ValueError("embed() (training) needs the torch backend")
-        import torch
-
-        arrays = pad_arrays(self.tokenize(texts), self.net.pad_id)
-        return self.net.forward(*(torch.from_numpy(a) for a in arrays))
+        return self.net.embed(self.tokenize(texts))
 
     def save(self, directory: str | Path, **metadata: Any) -> None:
         """Write a model directory that :class:`Encoder` loads with these settings (torch)."""

@@ -54,5 +54,3 @@ def saved_pooling(directory: Path) -> str | None:
         config = json.loads(pooling_config.read_text())
         return "cls" if config.get("pooling_mode_cls_token") else "mean"
     return None
-
-

@@ -1,6 +1,6 @@
 """The ONNX Runtime backend of :class:`~entitylink.encoding.encoder.Encoder`.
 
-A checkpoint is exported once to ONNX (``torch.onnx.export``: this step alone needs torch and
+A checkpoint is exported once to ONNX (:mod:`.export`: this step alone needs torch and
 transformers) and cached under ``$ENTITYLINK_CACHE/onnx/<key>/`` (default
 ``~/.cache/entitylink``), ``key`` being a hash of the checkpoint's config and weights::
 
@@ -18,23 +18,21 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import MissingDependencyError, ModelLoadError
+from ..errors import MissingDependencyError
 from .tokens import TOKENIZER_FILE, Tokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CACHE_ENV", "OnnxModel", "cache_dir", "export_onnx", "model_key", "onnx_files"]
+__all__ = ["CACHE_ENV", "FILES", "OnnxModel", "cache_dir", "model_key", "onnx_files"]
 
 CACHE_ENV = "ENTITYLINK_CACHE"
 EXPORT_VERSION = 1  # bump when the exported graph changes: a new cache key
-OPSET = 18
 ONNX_HINT = "pip install 'entitylink[onnx]'"
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 FILES = {None: "model.onnx", "int8": "model.int8.onnx"}
@@ -90,63 +88,12 @@ def onnx_files(location: str, quantize: str | None) -> tuple[Path, Path]:
     directory = cache_dir() / _known_key(location)
     graph = directory / FILES[quantize]
     if not (directory / FILES[None]).is_file() or not (directory / TOKENIZER_FILE).is_file():
+        from .export import export_onnx  # torch and transformers, this once
+
         export_onnx(location, directory)
     if not graph.is_file():
         quantize_int8(directory / FILES[None], graph)
     return graph, directory / TOKENIZER_FILE
-
-
-def export_onnx(location: str, directory: Path) -> None:
-    """Export ``location`` (a transformers checkpoint) into ``directory`` (needs torch)."""
-    import torch
-
-    from .torch_model import load_checkpoint
-
-    logger.info("exporting %s to ONNX in %s (once)", location, directory)
-    tokenizer, network = load_checkpoint(location, location)
-    network.eval()
-    partial = directory.with_name(f"{directory.name}.{os.getpid()}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:
-        raise ModelLoadError(f"{location}: the ONNX backend needs a fast tokenizer (tokenizer.json)")
-    backend.save(str(partial / TOKENIZER_FILE))
-
-    class Hidden(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.network = network
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            out = self.network(input_ids=input_ids, attention_mask=attention_mask)
-            return out.last_hidden_state  # type: ignore[no-any-return]
-
-    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
-    axes = {0: "batch", 1: "tokens"}
-    with torch.inference_mode(False), torch.no_grad():
-        torch.onnx.export(
-            Hidden().eval(),
-            example,
-            str(partial / FILES[None]),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-            opset_version=OPSET,
-            dynamo=False,
-        )
-    source = {
-        "location": location,
-        "key": directory.name,
-        "opset": OPSET,
-        "torch": torch.__version__,
-        "hidden_size": int(network.config.hidden_size),
-    }
-    (partial / "source.json").write_text(json.dumps(source, indent=1) + "\n")
-    if directory.exists():  # another process exported it meanwhile
-        shutil.rmtree(partial, ignore_errors=True)
-        return
-    partial.replace(directory)
 
 
 def quantize_int8(source: Path, target: Path) -> None:
@@ -204,4 +151,7 @@ class OnnxModel:
             return np.ascontiguousarray(hidden[:, 0], dtype=np.float32)
         weights = mask[:, :, None].astype(np.float32)
         summed = (hidden * weights).sum(axis=1)
-        return (summed / np.maximum(weights.sum(axis=1), 1.0)).astype(np.float32)
+        pooled: NDArray[np.float32] = (summed / np.maximum(weights.sum(axis=1), 1.0)).astype(
+            np.float32
+        )
+        return pooled

@@ -19,7 +19,7 @@ from transformers import AutoModel, AutoTokenizer
 
 from ..errors import ModelLoadError
 from .options import OFFLINE_DEFAULT
-from .tokens import Tokens
+from .tokens import Tokens, pad_arrays
 
 __all__ = ["TorchModel", "load_checkpoint"]
 
@@ -88,7 +88,12 @@ class TorchModel:
             torch.set_num_threads(threads)
         with torch.inference_mode(), self._autocast():
             vectors = self.forward(torch.from_numpy(ids), torch.from_numpy(mask))
-            return vectors.float().cpu().numpy()  # type: ignore[no-any-return]
+            return vectors.float().cpu().numpy()
+
+    def embed(self, batch: list[list[int]]) -> torch.Tensor:
+        """Pooled vectors of token IDs, with gradients when enabled (training)."""
+        ids, mask = pad_arrays(batch, self.pad_id)
+        return self.forward(torch.from_numpy(ids), torch.from_numpy(mask))
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Pooled vectors of one batch as a tensor (with gradients when enabled: training)."""

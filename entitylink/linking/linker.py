@@ -142,7 +142,9 @@ class Linker:
                 TOLERANCE,
             )
         else:
-            logger.info("encoder %s against the index's %s: min cosine %.5f", differs, expected, cosine)
+            logger.info(
+                "encoder %s against the index's %s: min cosine %.5f", differs, expected, cosine
+            )
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""
