@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import torch
@@ -52,9 +53,13 @@ def export_onnx(location: str, directory: Path) -> None:
             out = self.network(input_ids=input_ids, attention_mask=attention_mask)
             return out.last_hidden_state  # type: ignore[no-any-return]
 
-    example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+    mask = torch.ones(2, 8, dtype=torch.long)
+    mask[1, 5:] = 0  # a padded row, so that tracing keeps the attention mask's path
+    example = (torch.ones(2, 8, dtype=torch.long), mask)
     axes = {0: "batch", 1: "tokens"}
-    with torch.inference_mode(False), torch.no_grad():
+    # the tracer warns about shape checks it records as constants (they hold for any shape)
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             Hidden().eval(),
             example,
