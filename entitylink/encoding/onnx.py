@@ -149,6 +149,8 @@ class OnnxModel:
         hidden: NDArray[np.float32] = self.session(threads).run(None, feed)[0]
         if self.pooling == "cls":
             return np.ascontiguousarray(hidden[:, 0], dtype=np.float32)
+        if len(mask) == 1:  # one text, no padding: a plain mean (the single-mention path)
+            return hidden.mean(axis=1, dtype=np.float32)  # type: ignore[no-any-return]
         weights = mask[:, :, None].astype(np.float32)
         summed = (hidden * weights).sum(axis=1)
         pooled: NDArray[np.float32] = (summed / np.maximum(weights.sum(axis=1), 1.0)).astype(

@@ -54,6 +54,8 @@ def test_onnx_matches_torch_on_the_tiny_bert(
     ours, theirs = onnx_encoder.encode(TEXTS), torch_encoder.encode(TEXTS)
     assert _cosines(ours, theirs).min() >= 0.9999
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    single = onnx_encoder.encode([TEXTS[3]])  # the one-text path: no batching, no padding
+    assert _cosines(single, theirs[3:4]).min() >= 0.9999
 
 
 def test_int8_is_close_and_cached_beside_fp32(onnx_cache: Path, tiny_model_dir: Path) -> None:
