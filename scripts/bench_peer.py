@@ -95,7 +95,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     prepared = prepare(args.benchmark, "plain", vocabulary=[args.vocab])
     texts = sorted({part for query in prepared.queries for part in query.parts})
-    ids = {c.concept_id: concept_ids(c) for c in read_vocabulary(args.vocab)}
+    ids: dict[str, frozenset[str]] = {}  # any ID of a concept, prefixed or bare -> all its IDs
+    for concept in read_vocabulary(args.vocab):
+        every = concept_ids(concept)
+        for one in every | {concept.concept_id}:
+            ids[one] = ids[one.split(":")[-1]] = every
     overrides = {
         k: getattr(args, k) for k in ("backend", "quantize", "threads") if getattr(args, k)
     }

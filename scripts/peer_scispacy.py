@@ -29,21 +29,22 @@ def rss_mb() -> float:
 
 
 def read_medic(path: Path) -> list[dict[str, object]]:
-    """CTD MEDIC rows (``# `` comments; DiseaseName, DiseaseID, AltDiseaseIDs, Definition,
-    ParentIDs, TreeNumbers, ParentTreeNumbers, Synonyms) as scispaCy KB entries."""
+    """MEDIC as BioSyn distributes it (``ID|ALT_ID||name|synonym|...``, the dictionary entitylink
+    reads too) as scispaCy KB entries: the first ID, the first name canonical."""
     entries = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
+        if "||" not in line or line.startswith("#"):
             continue
-        fields = line.split("\t")
-        synonyms = fields[7].split("|") if len(fields) > 7 and fields[7] else []
+        ids, _, names = line.partition("||")
+        aliases = [n for n in names.split("|") if n]
+        if not aliases:
+            continue
         entries.append(
             {
-                "concept_id": fields[1],
-                "canonical_name": fields[0],
-                "aliases": [s for s in synonyms if s],
+                "concept_id": ids.split("|")[0],
+                "canonical_name": aliases[0],
+                "aliases": aliases[1:],
                 "types": [],
-                "definition": fields[3] if len(fields) > 3 else "",
             }
         )
     return entries
