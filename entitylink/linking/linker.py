@@ -115,6 +115,7 @@ class Linker:
                 "the index from the vocabulary with a local model directory (entitylink "
                 "build-index VOCAB --model DIR --out INDEX)"
             ) from exc
+        index.vectors.threads = threads
         return cls(encoder, index)
 
     def _check_vectors(self, differs: dict[str, object]) -> None:
