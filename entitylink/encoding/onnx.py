@@ -123,6 +123,7 @@ class OnnxModel:
         self.tokens = Tokens.load(tokenizer.parent, max_length)
         self.pad_id, self.pooling = self.tokens.pad_id, pooling
         self._sessions: dict[int, Any] = {}
+        self.session(1)  # the single-mention session, made at load (not at the first query)
         source = json.loads((self.graph.parent / "source.json").read_text())
         self.dim = int(source["hidden_size"])
 
