@@ -8,9 +8,14 @@ that is busy slows all of them alike; the speedup is the median of per-repetitio
     python scripts/bench_encode.py --names 4000 --repeats 5
     python scripts/bench_encode.py --model bert-base-config --names 1000 --repeats 3
     python scripts/bench_encode.py --variant bfloat16 --variant int8 --variant max_tokens=4096
+    python scripts/bench_encode.py --backend onnx --variant onnx-int8
 
-Variants: ``bfloat16`` (autocast), ``int8`` (dynamic quantisation), ``max_tokens=N`` (a token
-budget per batch instead of 128 names), ``batch=N`` (another fixed batch size).
+Variants: ``bfloat16`` (autocast), ``int8`` (dynamic quantisation), ``onnx``, ``onnx-int8``
+(ONNX Runtime, float32 or int8), ``max_tokens=N`` (a token budget per batch instead of 128
+names), ``batch=N`` (another fixed batch size). ``--backend onnx`` makes entitylink's own row
+ONNX Runtime (the reference loop stays the model card's, in torch). ``floor`` gives the
+weight-streaming floor of one mention: the model's weight bytes over the measured memory
+bandwidth (a single mention reads every weight once for a handful of tokens).
 """
 
 from __future__ import annotations
@@ -98,11 +103,17 @@ def _variant(base: str, name: str) -> tuple[Encoder | None, dict[str, Any]]:
         return Encoder(base, dtype="bfloat16", device="cpu", **common), {}
     if kind == "int8":
         return Encoder(base, quantize="int8", device="cpu", **common), {}
+    if kind == "onnx":
+        return Encoder(base, backend="onnx", **common), {}
+    if kind == "onnx-int8":
+        return Encoder(base, backend="onnx", quantize="int8", **common), {}
     if kind == "max_tokens" and value.isdigit():
         return None, {"max_tokens": int(value)}
     if kind == "batch" and value.isdigit():
         return None, {"batch_size": int(value)}
-    raise SystemExit(f"unknown variant {name!r}: bfloat16, int8, max_tokens=N or batch=N")
+    raise SystemExit(
+        f"unknown variant {name!r}: bfloat16, int8, onnx, onnx-int8, max_tokens=N or batch=N"
+    )
 
 
 def _cosines(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float64]:
@@ -137,6 +148,26 @@ def matmul_gflops(hidden: int, dtype: torch.dtype, repeats: int = 10) -> float:
     return round(2 * 2048 * hidden * 4 * hidden * repeats / elapsed / 1e9, 1)
 
 
+def bandwidth_gbs(megabytes: int = 512, repeats: int = 5) -> float:
+    """Memory read bandwidth (GB/s): best of ``repeats`` sums of an array larger than caches."""
+    array = np.ones(megabytes * (1 << 20) // 4, dtype=np.float32)
+    best = min(
+        _timed(lambda: np.asarray([array.sum()], dtype=np.float32))[0] for _ in range(repeats)
+    )
+    return round(array.nbytes / best / 1e9, 2)
+
+
+def floor(params: int) -> dict[str, Any]:
+    """Weight-streaming floor of one mention: every weight read once, per weight format."""
+    gbs = bandwidth_gbs()
+    sizes = {"float32": 4, "bfloat16": 2, "int8": 1}
+    return {
+        "bandwidth_gbs": gbs,
+        "params": params,
+        "ms": {k: round(params * b / (gbs * 1e9) * 1000, 3) for k, b in sizes.items()},
+    }
+
+
 def compute(model: Any, lengths: list[int], names_per_s: float) -> dict[str, Any]:
     """Useful GFLOP/s of the encoder (2 x layer weights x padded tokens) beside the ceiling."""
     layers = getattr(model, "encoder", model)
@@ -159,12 +190,18 @@ def compute(model: Any, lengths: list[int], names_per_s: float) -> dict[str, Any
 def run(args: argparse.Namespace, location: str) -> dict[str, Any]:
     torch.set_num_threads(args.threads)
     names = sample_names(args.vocab, args.names, args.seed)
-    default = Encoder(location, pooling="cls", normalize=False, lowercase=False, device="cpu")
+    common: dict[str, Any] = {"pooling": "cls", "normalize": False, "lowercase": False}
+    reference = Encoder(location, device="cpu", threads=args.threads, **common)
+    default = reference
+    if args.backend == "onnx":
+        default = Encoder(location, backend="onnx", threads=args.threads, **common)
     systems: dict[str, tuple[Encoder, dict[str, Any]]] = {"entitylink": (default, {})}
     for variant in args.variant:
         encoder, kwargs = _variant(location, variant)
+        if encoder is not None:
+            encoder.threads = args.threads
         systems[variant] = (encoder or default, kwargs)
-    tokenizer, model = default.tokenizer, default.model
+    tokenizer, model = reference.tokenizer, reference.model
     reference_encode(tokenizer, model, names[:BATCH])  # warm-up, not timed
     for encoder, kwargs in systems.values():
         encoder.encode(names[:BATCH], **kwargs)
@@ -184,6 +221,8 @@ def run(args: argparse.Namespace, location: str) -> dict[str, Any]:
         "seed": args.seed,
         "repeats": args.repeats,
         "threads": torch.get_num_threads(),
+        "backend": args.backend,
+        "loadavg": os.getloadavg(),
         "model": args.model,
         "shape": {
             "layers": int(model.config.num_hidden_layers),
@@ -202,6 +241,7 @@ def run(args: argparse.Namespace, location: str) -> dict[str, Any]:
         "speedup_max": main["speedup_max"],
         "min_cosine": round(float(_cosines(ref, vectors["entitylink"]).min()), 7),
         "compute": compute(model, lengths, main["names_per_s"]),
+        "floor": floor(int(sum(p.numel() for p in model.parameters()))),
         "variants": {
             key: {
                 **_summary(len(names), seconds[key], ref_s),
@@ -229,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--threads", type=int, default=torch.get_num_threads(), help="torch threads"
     )
     parser.add_argument("--seed", type=int, default=0, help="name sample seed (default 0)")
+    parser.add_argument(
+        "--backend", choices=("torch", "onnx"), default="torch", help="entitylink's encoder"
+    )
     parser.add_argument("--vocab", type=Path, nargs="+", default=list(DEFAULT_VOCABS))
     parser.add_argument(
         "--variant",

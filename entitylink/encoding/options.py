@@ -8,3 +8,4 @@ DEFAULT_MODEL = OFFLINE_DEFAULT
 POOLINGS = ("cls", "mean")
 DTYPES = ("float32", "bfloat16")
 QUANTIZATIONS = ("int8",)
+BACKENDS = ("torch", "onnx")

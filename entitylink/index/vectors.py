@@ -22,6 +22,7 @@ import faiss
 import numpy as np
 from numpy.typing import NDArray
 
+from ..encoding.threads import threads_for
 from ..errors import IndexFormatError
 from .checksums import HashingFile
 
@@ -189,6 +190,9 @@ class VectorIndex:
     ) -> None:
         self.index = index
         self.path = path  # the file it was loaded from, for error messages
+        # FAISS (OpenMP) threads per search: None follows entitylink.encoding.threads (one for a
+        # few queries: OpenMP threads spinning on a busy machine cost ~100 ms a query)
+        self.threads: int | None = None
         self.search_params = dict(search_params or {})
         if self.search_params:
             text = ",".join(f"{k}={v}" for k, v in self.search_params.items())
@@ -249,6 +253,9 @@ class VectorIndex:
         """
         k = max(1, min(k, len(self), len(only) if only is not None else len(self)))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        threads = threads_for(len(queries), self.threads)
+        if faiss.omp_get_max_threads() != threads:
+            faiss.omp_set_num_threads(threads)
         try:
             if only is None:
                 scores, rows = self.index.search(queries, k)

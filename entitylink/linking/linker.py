@@ -28,6 +28,14 @@ OVERFETCH = 4  # names fetched per wanted concept, first round
 MAX_FETCH = 65_536  # names fetched per mention at most
 STAGES = ("encode", "search", "lookup")  # lookup: SQLite and the collapse into concepts
 MUST_MATCH = ("model", "pooling")  # an encoder differing in these gives meaningless vectors
+# settings that change the arithmetic, not the meaning: checked by measurement, not by name
+NUMERIC = ("backend", "dtype", "quantize")
+DEFAULTS = {"backend": "torch", "dtype": "float32", "quantize": None}  # when not recorded
+PROBES = 32  # index names re-encoded to compare vectors when a NUMERIC setting differs
+# min cosine between a name's stored vector and its vector from this encoder below which
+# linking warns; measured on MEDIC with MiniLM (docs/encoders.md): torch vs ONNX float32 1.00000,
+# ONNX int8 (per channel, no accuracy lost) 0.989, torch int8 (per tensor, -0.5 Acc@1) 0.915
+TOLERANCE = 0.95
 
 
 class Linker:
@@ -35,7 +43,10 @@ class Linker:
 
     ``encoder`` must be the one the index was built with: another model or pooling (even of
     the same dimension) gives vectors that mean nothing to the index, and is refused unless
-    ``allow_mismatch=True``; other differing settings (``max_length``, ``dtype``...) are logged.
+    ``allow_mismatch=True``. A different backend, dtype or quantisation is accepted: a few of the
+    index's names are re-encoded and a warning is logged only when their vectors differ from
+    the stored ones beyond :data:`TOLERANCE`; other differing settings (``max_length``...) are
+    logged.
     """
 
     def __init__(
@@ -47,7 +58,8 @@ class Linker:
                 f"{index.path}: built with {expected['model']} (dimension {expected['dim']}), "
                 f"but the encoder {encoder.model_name} has dimension {encoder.dim}"
             )
-        differs = {k: v for k, v in encoder.config().items() if expected.get(k, v) != v}
+        ours, recorded = DEFAULTS | encoder.config(), DEFAULTS | expected
+        differs = {k: v for k, v in ours.items() if recorded.get(k, v) != v}
         refused = {k: v for k, v in differs.items() if k in MUST_MATCH}
         if refused and not allow_mismatch:
             theirs = {k: expected.get(k) for k in refused}
@@ -55,9 +67,12 @@ class Linker:
                 f"{index.path}: built with encoder {theirs}, but this encoder has {refused}; "
                 "use the index's encoder (Linker.from_dir), or pass allow_mismatch=True"
             )
-        if differs:
-            logger.warning("encoder settings %s differ from the index's %s", differs, expected)
+        named = {k: v for k, v in differs.items() if k not in NUMERIC}
+        if named:
+            logger.warning("encoder settings %s differ from the index's %s", named, expected)
         self.encoder, self.index = encoder, index
+        if len(named) < len(differs):
+            self._check_vectors({k: v for k, v in differs.items() if k in NUMERIC})
         # seconds spent so far in each stage of link(), for benchmarks; reset freely
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._selectors: dict[frozenset[str], RowSelector | None] = {}
@@ -71,12 +86,26 @@ class Linker:
         mmap: bool = False,
         search_params: Mapping[str, int] | None = None,
         verify: bool = False,
+        backend: str | None = None,
+        quantize: str | None = None,
+        threads: int | None = None,
     ) -> Linker:
         """Load an index directory and the encoder its manifest names (``verify``: compare its
-        files with the manifest's checksums first, see :meth:`ConceptIndex.load`)."""
+        files with the manifest's checksums first, see :meth:`ConceptIndex.load`).
+
+        ``backend`` (``"torch"``, ``"onnx"``) and ``quantize`` (``"int8"``) run the index's
+        encoder another way than it was built with (checked, see :class:`Linker`); ``threads``:
+        see :class:`~entitylink.encoding.encoder.Encoder`. With ``backend="onnx"`` neither torch
+        nor transformers is imported (once the graph is exported and cached).
+        """
         index = ConceptIndex.load(path, mmap=mmap, search_params=search_params, verify=verify)
+        overrides: dict[str, object] = {"threads": threads}
+        if backend is not None:
+            overrides["backend"] = backend
+        if quantize is not None:
+            overrides["quantize"] = quantize
         try:
-            encoder = Encoder.from_config(index.manifest.encoder, device=device)
+            encoder = Encoder.from_config(index.manifest.encoder, device=device, **overrides)
         except ModelLoadError as exc:
             cause = str(exc.__cause__ or exc).splitlines()[0]
             raise ModelLoadError(
@@ -86,7 +115,37 @@ class Linker:
                 "the index from the vocabulary with a local model directory (entitylink "
                 "build-index VOCAB --model DIR --out INDEX)"
             ) from exc
+        index.vectors.threads = threads
         return cls(encoder, index)
+
+    def _check_vectors(self, differs: dict[str, object]) -> None:
+        """Warn when this encoder's vectors of some index names differ from the stored ones."""
+        vectors, total = self.index.vectors, len(self.index.vectors)
+        rows = sorted({int(r) for r in np.linspace(0, total - 1, min(PROBES, total))})
+        try:
+            stored = np.vstack([vectors.index.reconstruct(r) for r in rows])
+        except RuntimeError:  # an IVF index without a direct map: nothing to compare with
+            logger.info("%s: cannot read stored vectors back to compare encoders", self.index.path)
+            return
+        names = self.index.store.lookup(rows)
+        fresh = self.encoder.encode([names[r].name for r in rows])
+        norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(fresh, axis=1)
+        cosine = float(((stored * fresh).sum(1) / np.maximum(norms, 1e-12)).min())
+        expected = {k: (DEFAULTS | self.index.manifest.encoder).get(k) for k in differs}
+        if cosine < TOLERANCE:
+            logger.warning(
+                "%s: built with encoder settings %s, linking with %s: vectors of the same names "
+                "differ (min cosine %.4f < %.2f); results may differ from the index's encoder",
+                self.index.path,
+                expected,
+                differs,
+                cosine,
+                TOLERANCE,
+            )
+        else:
+            logger.info(
+                "encoder %s against the index's %s: min cosine %.5f", differs, expected, cosine
+            )
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
+from ..encoding.threads import claim_share
 from ..errors import IndexFormatError, MissingDependencyError
 from ..index.build import ENCODE_CHUNK, NameEncoding
 from ..index.store import ConceptStore
@@ -55,18 +56,25 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         ray.init(address=address, num_cpus=num_cpus, include_dashboard=False)
 
 
-def load_linker(index_dir: str | Path, device: str | None = None, mmap: bool = True) -> Linker:
-    """``Linker.from_dir`` memory-mapped, falling back to reading when FAISS cannot map it."""
+def load_linker(
+    index_dir: str | Path, device: str | None = None, mmap: bool = True, **encoder: Any
+) -> Linker:
+    """``Linker.from_dir`` memory-mapped, falling back to reading when FAISS cannot map it;
+    ``encoder``: its ``backend``, ``quantize`` and ``threads`` arguments."""
     if mmap:
         try:
-            return Linker.from_dir(index_dir, device=device, mmap=True)
+            return Linker.from_dir(index_dir, device=device, mmap=True, **encoder)
         except (RuntimeError, IndexFormatError) as exc:
             logger.info("cannot memory-map %s (%s); reading it instead", index_dir, exc)
-    return Linker.from_dir(index_dir, device=device)
+    return Linker.from_dir(index_dir, device=device, **encoder)
 
 
 class LinkerActor:
-    """A Ray Data actor: loads the index once, then links every batch it is given."""
+    """A Ray Data actor: loads the index once, then links every batch it is given.
+
+    One of ``processes`` actors: its encoder takes its share of the cores
+    (:func:`~entitylink.encoding.threads.claim_share`), so the actors do not oversubscribe them.
+    """
 
     def __init__(
         self,
@@ -75,8 +83,11 @@ class LinkerActor:
         k: int,
         options: dict[str, Any],
         device: str | None = None,
+        processes: int = 1,
+        encoder: dict[str, Any] | None = None,
     ) -> None:
-        self.linker = load_linker(index_dir, device=device)
+        self.threads = claim_share(processes)
+        self.linker = load_linker(index_dir, device=device, **(encoder or {}))
         self.column, self.k, self.options = column, k, options
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -98,6 +109,7 @@ def link_dataset(
     batch_size: int = 1024,
     num_cpus: float | None = None,
     num_gpus: float = 0,
+    encoder: dict[str, Any] | None = None,
 ) -> Any:
     """A lazy ``ray.data.Dataset``: ``ds`` with its ``column`` linked, as :func:`link_dataframe`.
 
@@ -105,7 +117,9 @@ def link_dataset(
     ``num_cpus`` CPUs and ``num_gpus`` GPUs (the encoder runs on CUDA when given one). Mentions
     are deduplicated within a batch. Ray Data's read tasks need a CPU beyond the actors', or the
     read waits forever: ``num_cpus=None`` gives each actor 1 CPU, or less so that one CPU of the
-    cluster stays free (on 2 CPUs: 2 actors of 0.5 CPU).
+    cluster stays free (on 2 CPUs: 2 actors of 0.5 CPU). ``encoder``: ``backend``,
+    ``quantize``, ``threads`` for :meth:`Linker.from_dir`; each actor otherwise encodes on
+    ``cores // concurrency`` threads.
     """
     ray = import_ray()
     cpus = ray.cluster_resources().get("CPU", 0) if ray.is_initialized() else 0
@@ -127,6 +141,8 @@ def link_dataset(
             "k": k,
             "options": options,
             "device": "cuda" if num_gpus else "cpu",
+            "processes": concurrency,
+            "encoder": encoder,
         },
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         batch_size=batch_size,
@@ -137,9 +153,11 @@ def link_dataset(
 
 
 class EncoderActor:
-    """A Ray actor holding one encoder; encodes shards of names."""
+    """A Ray actor holding one encoder; encodes shards of names on its share of the cores
+    (one of ``processes`` actors)."""
 
-    def __init__(self, config: dict[str, Any], device: str) -> None:
+    def __init__(self, config: dict[str, Any], device: str, processes: int = 1) -> None:
+        self.threads = claim_share(processes)
         self.encoder = Encoder.from_config(config, device=device)
 
     def encode(
@@ -170,7 +188,7 @@ def encode_vocabulary(
     ray = import_ray()
     device = "cuda" if gpus_per_actor else "cpu"
     remote = ray.remote(num_cpus=cpus_per_actor, num_gpus=gpus_per_actor)(EncoderActor)
-    handles = [remote.remote(encoder_config, device) for _ in range(actors)]
+    handles = [remote.remote(encoder_config, device, actors) for _ in range(actors)]
     pool = ray.util.ActorPool(handles)
     n = len(vectors)
     starts = iter(range(0, n, shard_size))

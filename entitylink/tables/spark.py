@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..encoding.threads import claim_share
 from ..errors import MissingDependencyError
 from ..linking.linker import Linker
 from .dataframe import link_dataframe
@@ -28,19 +29,38 @@ SPARK_HINT = "pip install 'entitylink[spark]'"
 _LINKERS: dict[str, Linker] = {}  # per Python worker: index directory -> loaded Linker
 
 
-def cached_linker(index_dir: str) -> Linker:
-    """This worker's Linker for ``index_dir``, loaded on first use."""
+def cached_linker(index_dir: str, encoder: dict[str, Any] | None = None) -> Linker:
+    """This worker's Linker for ``index_dir``, loaded on first use (``encoder``: ``backend``,
+    ``quantize``, ``threads`` for :meth:`Linker.from_dir`)."""
     if index_dir not in _LINKERS:
         from .ray import load_linker
 
-        _LINKERS[index_dir] = load_linker(index_dir, device="cpu")
+        _LINKERS[index_dir] = load_linker(index_dir, device="cpu", **(encoder or {}))
     return _LINKERS[index_dir]
 
 
+def python_workers(session: Any) -> int:
+    """Python workers that run at once on one machine: the executor's cores over the task's
+    CPUs (``spark.executor.cores``, ``spark.task.cpus``), or local mode's parallelism."""
+    conf = session.sparkContext.getConf()
+    cores = int(conf.get("spark.executor.cores", "0") or 0)
+    per_task = max(1, int(conf.get("spark.task.cpus", "1") or 1))
+    if cores:
+        return max(1, cores // per_task)
+    return max(1, int(session.sparkContext.defaultParallelism) // per_task)
+
+
 def _link_partition(
-    batches: Iterator[pd.DataFrame], index_dir: str, column: str, k: int, options: dict[str, Any]
+    batches: Iterator[pd.DataFrame],
+    index_dir: str,
+    column: str,
+    k: int,
+    options: dict[str, Any],
+    processes: int = 1,
+    encoder: dict[str, Any] | None = None,
 ) -> Iterator[pd.DataFrame]:
-    linker = cached_linker(index_dir)
+    claim_share(processes)  # this worker's share of the cores, before the encoder runs
+    linker = cached_linker(index_dir, encoder)
     for batch in batches:
         yield link_dataframe(linker, batch, column, k, **options).reset_index(drop=True)
 
@@ -78,8 +98,13 @@ def link_spark(
     threshold: float | None = None,
     types: Collection[str] | None = None,
     prefix: str = "",
+    encoder: dict[str, Any] | None = None,
 ) -> Any:
     """A lazy Spark DataFrame: ``df`` with its ``column`` linked, as :func:`link_dataframe`.
+
+    Each Python worker encodes on ``cores // workers`` threads (:func:`python_workers`), so
+    the workers of one machine do not oversubscribe its cores; ``encoder``: ``backend``,
+    ``quantize``, ``threads`` for :meth:`Linker.from_dir`.
 
     Rows go to the Python workers in Arrow batches
     (``spark.sql.execution.arrow.maxRecordsPerBatch``, 10,000 by default); mentions are
@@ -96,5 +121,7 @@ def link_spark(
         column=column,
         k=k,
         options=options,
+        processes=python_workers(df.sparkSession),
+        encoder=encoder,
     )
     return df.mapInPandas(function, schema)
