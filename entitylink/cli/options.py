@@ -61,3 +61,22 @@ def add_vocab_format(parser: argparse.ArgumentParser, formats: Sequence[str]) ->
         replacement="--vocab-format",
         reason="--format is the output format of link",
     )
+
+
+MODES = ("dense", "sparse", "hybrid")  # entitylink.linking.hybrid.MODES, without importing it
+
+
+def add_mode_options(parser: argparse.ArgumentParser) -> None:
+    """``--mode`` and ``--weight``: dense, sparse or hybrid retrieval (``dense + w * sparse``)."""
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help="dense (encoder), sparse (char 3-gram TF-IDF) or hybrid (dense + w * sparse); "
+        "default: hybrid when the index has a sparse part, dense otherwise",
+    )
+    parser.add_argument(
+        "--weight",
+        type=float,
+        metavar="W",
+        help="w of hybrid mode (default: the index manifest's, set by entitylink tune)",
+    )

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
 from ..index.build import ConceptIndex, build_index, library_versions
+from ..index.hybrid import add_sparse
 from ..records import Candidate
 from .benchmarks import id_set
 from .protocols import Prepared
@@ -143,7 +144,8 @@ def dictionary_index(
     path = Path(cache_dir) / name
     if (path / "manifest.json").exists():
         logger.info("reusing the dictionary index %s", path)
-        return ConceptIndex.load(path)
+        index = ConceptIndex.load(path)
+        return index if index.sparse is not None else add_sparse(path)
     vocabulary = {"description": prepared.dictionary_description, "protocol": prepared.protocol}
     return build_index(
         prepared.dictionary,
@@ -153,6 +155,7 @@ def dictionary_index(
         vocabulary=vocabulary,
         progress=progress,
         overwrite=True,
+        sparse=True,
     )
 
 
