@@ -22,10 +22,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
-from ..index.build import ConceptIndex, build_index, library_versions
+from ..errors import EntityLinkError
+from ..index.build import ConceptIndex, NameEncoding, build_index, library_versions
+from ..index.store import ConceptStore
 from ..index.hybrid import add_sparse
 from ..records import Candidate
 from .benchmarks import id_set
@@ -156,7 +160,47 @@ def dictionary_index(
         progress=progress,
         overwrite=True,
         sparse=True,
+        encode_names=_reusing(Path(cache_dir), encoder, batch_size),
     )
+
+
+def _reusing(cache_dir: Path, encoder: Encoder, batch_size: int) -> NameEncoding:
+    """Fill a dictionary index's vectors, copying those of the names that another cached
+    index of the same encoder already holds (the protocols' dictionaries share most names),
+    and encoding the others."""
+
+    def key(text: str) -> str:
+        return text.lower() if encoder.lowercase else text
+
+    def fill(store: ConceptStore, vectors: np.memmap[Any, Any]) -> None:
+        names = store.names(0, len(vectors))
+        known: dict[str, tuple[ConceptIndex, int]] = {}
+        for manifest in sorted(cache_dir.glob("*/manifest.json")):
+            try:
+                donor = ConceptIndex.load(manifest.parent)
+            except EntityLinkError:
+                continue
+            if donor.manifest.encoder != encoder.config() or donor.manifest.index["spec"] != "Flat":
+                continue
+            for row, name in enumerate(donor.store.names(0, len(donor.vectors))):
+                known.setdefault(key(name), (donor, row))
+        missing = []
+        for i, name in enumerate(names):
+            if key(name) in known:
+                donor, row = known[key(name)]
+                vectors[i] = donor.vectors.index.reconstruct(row)
+            else:
+                missing.append(i)
+        logger.info(
+            "%d names' vectors copied from cached indexes, %d to encode",
+            len(names) - len(missing),
+            len(missing),
+        )
+        for start in range(0, len(missing), 16_384):
+            rows = missing[start : start + 16_384]
+            vectors[rows] = encoder.encode([names[r] for r in rows], batch_size=batch_size)
+
+    return fill
 
 
 def _miss(

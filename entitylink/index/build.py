@@ -208,7 +208,10 @@ def reindex(
             checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
             del vectors
             (tmp / "vectors.npy").unlink()
-        described = {**_describe(spec, params, auto, memory_budget), "reindexed_from": str(src.path)}
+        described = {
+            **_describe(spec, params, auto, memory_budget),
+            "reindexed_from": str(src.path),
+        }
         had = src.manifest.index.get("sparse")
         if (sparse is None and had) or (sparse and had):
             described["sparse"] = had

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ class SparseIndex:
             terms = json.loads((directory / SPARSE_VOCABULARY).read_text())
             idf = np.load(directory / SPARSE_IDF, allow_pickle=False)
             matrix = sp.load_npz(directory / SPARSE_MATRIX)
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise IndexFormatError(
                 f"{directory}: unreadable sparse index ({type(exc).__name__}: {exc}); "
                 "run entitylink verify, or add it again with entitylink reindex --sparse"
