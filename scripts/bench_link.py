@@ -161,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         metavar="KEY=N",
         help="FAISS search parameter instead of the manifest's, e.g. nprobe=512; repeatable",
     )
+    parser.add_argument(
+        "--mode",
+        choices=("dense", "sparse", "hybrid"),
+        help="link mode (default: the linker's: hybrid when the index has a sparse part)",
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
     import torch
@@ -183,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "mmap": cold_load(args.index, True, mentions[0], args.loads, params),
     }
     linker = Linker.from_dir(args.index, device="cpu", search_params=params)
+    linker.mode = args.mode
     one = single(linker, mentions[: args.single], args.k)
     many = batch(linker, mentions, args.k)
     result = {
@@ -195,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "encoder": linker.encoder.config(),
         "threads": torch.get_num_threads(),
         "benchmark": str(args.mentions or args.benchmark),
+        "mode": args.mode or ("hybrid" if linker.index.sparse is not None else "dense"),
         "load": load,
         "single": one,
         "batch": many,

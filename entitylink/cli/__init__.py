@@ -1,8 +1,9 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
-evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), tune (:mod:`.tune`), verify (:mod:`.verify`) and info
-(here). This is the error boundary: the library's exceptions become one ``error:`` line on stderr.
+evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), tune (:mod:`.tune`), verify
+(:mod:`.verify`) and info (here). This is the error boundary: the library's exceptions become
+one ``error:`` line on stderr.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error,
 130 Ctrl-C, 143 SIGTERM (both remove the temporary files of a build or an output).

@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
 from ..errors import EntityLinkError
 from ..index.build import ConceptIndex, NameEncoding, build_index, library_versions
-from ..index.store import ConceptStore
 from ..index.hybrid import add_sparse
+from ..index.store import ConceptStore
 from ..records import Candidate
 from .benchmarks import id_set
 from .protocols import Prepared
@@ -196,9 +195,11 @@ def _reusing(cache_dir: Path, encoder: Encoder, batch_size: int) -> NameEncoding
             len(names) - len(missing),
             len(missing),
         )
-        for start in range(0, len(missing), 16_384):
-            rows = missing[start : start + 16_384]
-            vectors[rows] = encoder.encode([names[r] for r in rows], batch_size=batch_size)
+        with tqdm(total=len(missing), desc="encoding names", unit=" names") as bar:
+            for start in range(0, len(missing), 16_384):
+                rows = missing[start : start + 16_384]
+                vectors[rows] = encoder.encode([names[r] for r in rows], batch_size=batch_size)
+                bar.update(len(rows))
 
     return fill
 

@@ -45,7 +45,7 @@ SPARSE_VOCABULARY, SPARSE_IDF, SPARSE_MATRIX = (
 SPARSE_FILES = (SPARSE_VOCABULARY, SPARSE_IDF, SPARSE_MATRIX)
 SETTINGS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (3, 3), "lowercase": True}
 SEARCH_CELLS = 1 << 24  # query x name products held at once by search(), at most
-Matrix = sp.csr_matrix
+Matrix = Any  # scipy.sparse.csr_matrix (SciPy has no type stubs here)
 
 
 def _vectorizer(
@@ -94,7 +94,7 @@ class SparseIndex:
         Queries are multiplied in chunks of at most :data:`SEARCH_CELLS` // names rows, so the
         products held at once stay bounded (MeSH: 21 queries of 784k names).
         """
-        queries = texts if sp.issparse(texts) else self.encode(list(texts))  # type: ignore[arg-type]
+        queries: Matrix = texts if sp.issparse(texts) else self.encode(list(texts))
         n = queries.shape[0]
         k = max(1, min(k, len(self)))
         scores = np.full((n, k), -np.inf, dtype=np.float32)

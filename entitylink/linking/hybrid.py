@@ -89,7 +89,8 @@ def _dense_scores(
     except RuntimeError:
         return _known_dense(rows, dense_scores, dense_rows)
     position = np.searchsorted(flat, np.maximum(rows, 0))
-    out = np.einsum("qd,qmd->qm", queries, vectors[position]).astype(np.float32)
+    out: NDArray[np.float32] = np.einsum("qd,qmd->qm", queries, vectors[position])
+    out = out.astype(np.float32)
     out[~valid] = 0.0
     return out
 

@@ -149,7 +149,7 @@ def train_biosyn(
     queries: Sequence[BiosynQuery],
     dictionary: Sequence[Concept],
     output_dir: str | Path,
-    config: BiosynConfig = BiosynConfig(),
+    config: BiosynConfig | None = None,
     *,
     data: dict[str, Any] | None = None,
     resume: bool = False,
@@ -162,6 +162,7 @@ def train_biosyn(
     ``initial_vectors``: the dictionary names' vectors by the base model (row by row, e.g. from
     its index), which spares encoding the dictionary for the first epoch of a fresh run.
     """
+    config = config or BiosynConfig()
     if not queries:
         raise TrainingError("no training queries")
     out = Path(output_dir)
@@ -175,11 +176,12 @@ def train_biosyn(
     if state:
         start_weight = json.loads((checkpoint / WEIGHT_FILE).read_text())["weight"]
     weight = torch.nn.Parameter(torch.tensor(float(start_weight)))
+    groups: list[dict[str, Any]] = [
+        {"params": list(encoder.model.parameters())},
+        {"params": [weight], "lr": config.weight_learning_rate, "weight_decay": 0.0},
+    ]
     optimizer = torch.optim.Adam(
-        [
-            {"params": list(encoder.model.parameters())},
-            {"params": [weight], "lr": config.weight_learning_rate, "weight_decay": 0.0},
-        ],
+        groups,
         lr=config.learning_rate,
         weight_decay=config.weight_decay,
     )
@@ -226,7 +228,7 @@ def train_biosyn(
             loss, positives = _step(encoder, weight, candidates, rows, sparse_scores, batch, config)
             if loss is not None:
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
             step += 1
             bar.update()
