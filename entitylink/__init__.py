@@ -33,11 +33,15 @@ if (
     from .evaluation.harness import evaluate
     from .evaluation.protocols import prepare
     from .evaluation.reports import EvaluationReport
+    from .evaluation.tune import tune_weight
     from .index.build import ConceptIndex, IndexManifest, build_index
+    from .index.hybrid import add_sparse
+    from .index.sparse import SparseIndex
     from .linking.linker import Linker
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
-    from .training.config import TrainingConfig
+    from .training.biosyn import train_biosyn
+    from .training.config import BiosynConfig, TrainingConfig
     from .training.pairs import Pair, make_pairs, pairs_from_sources
     from .training.train import TrainingResult, train
     from .vocabularies import FORMATS, detect_format, read_vocabulary
@@ -47,6 +51,7 @@ if (
 _SOURCES = {
     "Benchmark": ".evaluation.benchmarks",
     "BenchmarkFormatError": ".errors",
+    "BiosynConfig": ".training.config",
     "Candidate": ".records",
     "Concept": ".records",
     "ConceptIndex": ".index.build",
@@ -64,11 +69,13 @@ _SOURCES = {
     "ModelLoadError": ".errors",
     "Pair": ".training.pairs",
     "SAPBERT": ".encoding.options",
+    "SparseIndex": ".index.sparse",
     "TableFormatError": ".errors",
     "TrainingConfig": ".training.config",
     "TrainingError": ".errors",
     "TrainingResult": ".training.train",
     "VocabularyError": ".errors",
+    "add_sparse": ".index.hybrid",
     "build_index": ".index.build",
     "detect_format": ".vocabularies",
     "evaluate": ".evaluation.harness",
@@ -79,6 +86,8 @@ _SOURCES = {
     "prepare": ".evaluation.protocols",
     "read_vocabulary": ".vocabularies",
     "train": ".training.train",
+    "train_biosyn": ".training.biosyn",
+    "tune_weight": ".evaluation.tune",
 }
 
 
@@ -98,6 +107,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Benchmark",
     "BenchmarkFormatError",
+    "BiosynConfig",
     "Candidate",
     "Concept",
     "ConceptIndex",
@@ -115,12 +125,14 @@ __all__ = [
     "ModelLoadError",
     "Pair",
     "SAPBERT",
+    "SparseIndex",
     "TableFormatError",
     "TrainingConfig",
     "TrainingError",
     "TrainingResult",
     "VocabularyError",
     "__version__",
+    "add_sparse",
     "build_index",
     "detect_format",
     "evaluate",
@@ -131,4 +143,6 @@ __all__ = [
     "prepare",
     "read_vocabulary",
     "train",
+    "train_biosyn",
+    "tune_weight",
 ]
