@@ -11,12 +11,17 @@ mention, gold ID or statistic can shape ``w``.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
+import numpy as np
+from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from ..encoding.encoder import Encoder
 from ..linking.linker import Linker
 from ..records import Candidate
 from .harness import evaluate
@@ -52,6 +57,24 @@ class TuneResult:
         }
 
 
+class _Memo:
+    """An encoder that answers from vectors computed once (the grid links the same queries)."""
+
+    def __init__(self, encoder: Encoder, texts: Sequence[str]) -> None:
+        self.encoder = encoder
+        unique = list(dict.fromkeys(texts))
+        self.vectors = dict(zip(unique, encoder.encode(unique), strict=True))
+
+    def encode(self, texts: Sequence[str], **_: Any) -> NDArray[np.float32]:
+        missing = [t for t in texts if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.encoder.encode(missing), strict=True))
+        return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.encoder, name)
+
+
 class _Weighted:
     """A linker in hybrid mode with a fixed ``w``, as the harness calls a retriever."""
 
@@ -83,10 +106,13 @@ def tune_weight(
     check_split(prepared)
     if not grid:
         raise ValueError("the grid of weights is empty")
+    memo = copy.copy(linker)  # the same index, with the queries encoded once for the grid
+    texts = [part for query in prepared.queries for part in query.parts]
+    memo.encoder = cast(Encoder, _Memo(linker.encoder, texts))
     scores: dict[float, dict[str, float]] = {}
     for weight in tqdm(grid, desc="tuning w", unit=" weights", disable=not progress):
         report, _ = evaluate(
-            _Weighted(linker, weight), prepared, system_name=f"w={weight}", progress=False
+            _Weighted(memo, weight), prepared, system_name=f"w={weight}", progress=False
         )
         metrics = report.metrics
         scores[float(weight)] = {key: metrics[key] for key in ("acc@1", "acc@5", "mrr")}
