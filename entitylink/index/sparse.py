@@ -114,14 +114,17 @@ class SparseIndex:
         return scores, rows
 
     def scores(self, queries: Matrix, rows: NDArray[np.int64]) -> NDArray[np.float32]:
-        """Sparse scores of query ``i`` against the names ``rows[i]`` (row -1 scores 0)."""
-        out = np.zeros(rows.shape, dtype=np.float32)
-        for i in range(rows.shape[0]):
-            valid = rows[i] >= 0
-            if valid.any():
-                products = self.matrix[rows[i][valid]] @ queries[i].T
-                out[i, valid] = products.toarray().ravel()
-        return out
+        """Sparse scores of query ``i`` against the names ``rows[i]`` (row -1 scores 0), all
+        pairs at once: the element-wise product of the repeated query rows and the name rows."""
+        n, width = rows.shape
+        flat = rows.ravel()
+        valid = flat >= 0
+        out = np.zeros(n * width, dtype=np.float32)
+        if valid.any():
+            repeated = queries[np.repeat(np.arange(n), width)[valid]]
+            products = repeated.multiply(self.matrix[flat[valid]]).sum(axis=1)
+            out[valid] = np.asarray(products, dtype=np.float32).ravel()
+        return out.reshape(n, width)
 
     def save(self, directory: Path) -> dict[str, str]:
         """Write the three files into ``directory``; returns their checksums."""
