@@ -78,7 +78,7 @@ def add_evaluation_commands(
     from .options import add_mode_options
 
     add_encoder_speed_options(evaluate)
-    add_mode_options(evaluate)
+    add_mode_options(evaluate, default="dense, as the reported figures")
     report = commands.add_parser(
         "report",
         help="combine evaluation reports into one table and plot",

@@ -66,13 +66,16 @@ def add_vocab_format(parser: argparse.ArgumentParser, formats: Sequence[str]) ->
 MODES = ("dense", "sparse", "hybrid")  # entitylink.linking.hybrid.MODES, without importing it
 
 
-def add_mode_options(parser: argparse.ArgumentParser) -> None:
+def add_mode_options(
+    parser: argparse.ArgumentParser,
+    default: str = "hybrid when the index has a sparse part, dense otherwise",
+) -> None:
     """``--mode`` and ``--weight``: dense, sparse or hybrid retrieval (``dense + w * sparse``)."""
     parser.add_argument(
         "--mode",
         choices=MODES,
-        help="dense (encoder), sparse (char 3-gram TF-IDF) or hybrid (dense + w * sparse); "
-        "default: hybrid when the index has a sparse part, dense otherwise",
+        help=f"dense (encoder), sparse (char 3-gram TF-IDF) or hybrid (dense + w * sparse); "
+        f"default: {default}",
     )
     parser.add_argument(
         "--weight",
