@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("entitylink")
+# entitylink.evaluation.tune's GRID and TUNABLE_SPLITS, repeated: importing it imports torch,
+# and the parser must stay light (--help answers at once)
+GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
+TUNABLE_SPLITS = ("train", "dev")
 
 EPILOG_TUNE = """examples:
   entitylink tune --benchmark ncbi-disease --index indexes/medic          # dev split, sapbert
@@ -25,7 +29,6 @@ def add_tune_command(commands: Any, formatter: Any, *parents: argparse.ArgumentP
     from ..encoding.options import DEFAULT_MODEL
     from ..evaluation.benchmarks import BENCHMARKS
     from ..evaluation.protocols import PROTOCOLS
-    from ..evaluation.tune import GRID, TUNABLE_SPLITS
 
     tune = commands.add_parser(
         "tune",

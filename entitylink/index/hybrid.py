@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_WEIGHT", "add_sparse", "set_hybrid_weight", "write_sparse"]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WEIGHT = 0.5  # before tuning; MiniLM on the NCBI/BC5CDR dev splits: see docs/hybrid.md
+DEFAULT_WEIGHT = 0.5  # until entitylink tune writes one (BioSyn learns its w from a similar start)
 
 
 def write_sparse(

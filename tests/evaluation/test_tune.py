@@ -86,3 +86,10 @@ def test_dictionary_index_reuses_cached_vectors(
     assert second.vectors.index.reconstruct(0) == pytest.approx(first.vectors.index.reconstruct(0))
     fresh = minilm.encode([second.store.names(25, 26)[0]])[0]
     assert second.vectors.index.reconstruct(25) == pytest.approx(fresh, abs=1e-5)
+
+
+def test_the_cli_repeats_the_grid_and_splits() -> None:
+    from entitylink.cli import tune as cli_tune
+    from entitylink.evaluation import tune
+
+    assert (cli_tune.GRID, cli_tune.TUNABLE_SPLITS) == (tune.GRID, tune.TUNABLE_SPLITS)
