@@ -63,11 +63,15 @@ def hybrid_search(
         sparse_rows = np.where(only.mask[np.maximum(sparse_rows, 0)], sparse_rows, -1)
     width = dense_rows.shape[1] + sparse_rows.shape[1]
     rows = np.full((len(texts), width), -1, dtype=np.int64)
-    for i in range(len(texts)):
-        union = np.unique(np.concatenate([dense_rows[i], sparse_rows[i]]))
-        union = union[union >= 0]
+    for i in range(len(texts)):  # dense hits first, in FAISS's order (it breaks ties), then
+        both = np.concatenate([dense_rows[i], sparse_rows[i]])  # the sparse-only ones
+        both = both[both >= 0]
+        _, first = np.unique(both, return_index=True)
+        union = both[np.sort(first)]
         rows[i, : len(union)] = union
     dense = _dense_scores(index, queries, rows, dense_scores, dense_rows)
+    found = dense_rows >= 0  # FAISS's own scores for its hits (valid hits come first)
+    dense[:, : dense_rows.shape[1]][found] = dense_scores[found]
     scores = dense + weight * sparse.scores(encoded, rows)
     scores[rows < 0] = -np.inf
     order = np.argsort(-scores, axis=1, kind="stable")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from entitylink import ConceptIndex, Encoder, IndexFormatError, Linker
+from entitylink import Concept, ConceptIndex, Encoder, IndexFormatError, Linker, build_index
 from entitylink.index.build import reindex
 
 
@@ -68,3 +70,19 @@ def test_modes_need_the_sparse_part_and_a_known_name(
         plain.link(["fever"], k=1, mode="hybrid")
     with pytest.raises(ValueError, match="unknown mode"):
         linker.link(["fever"], k=1, mode="bm25")
+
+
+def test_hybrid_with_w_zero_ranks_as_dense_even_among_equal_names(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    """Names equal up to case (MEDIC has many across concepts) tie on both scores: hybrid keeps
+    FAISS's order for them, so w=0 gives exactly the dense ranking."""
+    concepts = [
+        Concept(f"C{i}", name) for i, name in enumerate(["FEVER", "fever", "Fever", "gout"])
+    ]
+    index = build_index(concepts, tiny_encoder, tmp_path / "ties", progress=False, sparse=True)
+    linker = Linker(tiny_encoder, index)
+    dense = linker.link(["fever", "gout"], k=4, mode="dense")
+    hybrid = linker.link(["fever", "gout"], k=4, mode="hybrid", weight=0.0)
+    assert [[c.concept_id for c in r] for r in hybrid] == [[c.concept_id for c in r] for r in dense]
+    assert [[c.score for c in r] for r in hybrid] == [[c.score for c in r] for r in dense]
