@@ -78,7 +78,7 @@ def test_dictionary_index_reuses_cached_vectors(
     first = dictionary_index(
         _prepared("dev", [], dictionary[:20]), minilm, tmp_path, progress=False
     )
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="entitylink")
     second = dictionary_index(
         _prepared("dev", [], dictionary[:30]), minilm, tmp_path, progress=False
     )
