@@ -34,14 +34,18 @@ if (
     from .evaluation.harness import evaluate
     from .evaluation.protocols import prepare
     from .evaluation.reports import EvaluationReport
+    from .evaluation.tune import tune_weight
     from .index.build import ConceptIndex, IndexManifest, build_index
+    from .index.hybrid import add_sparse
+    from .index.sparse import SparseIndex
     from .linking.annotate import Annotator, GivenSpans, annotate
     from .linking.detectors import DictionaryDetector, SpacyDetector
     from .linking.documents import Document, Span
     from .linking.linker import Linker
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
-    from .training.config import TrainingConfig
+    from .training.biosyn import train_biosyn
+    from .training.config import BiosynConfig, TrainingConfig
     from .training.pairs import Pair, make_pairs, pairs_from_sources
     from .training.train import TrainingResult, train
     from .vocabularies import FORMATS, detect_format, read_vocabulary
@@ -52,6 +56,7 @@ _SOURCES = {
     "Annotator": ".linking.annotate",
     "Benchmark": ".evaluation.benchmarks",
     "BenchmarkFormatError": ".errors",
+    "BiosynConfig": ".training.config",
     "Candidate": ".records",
     "Concept": ".records",
     "ConceptIndex": ".index.build",
@@ -75,12 +80,14 @@ _SOURCES = {
     "SAPBERT": ".encoding.options",
     "SpacyDetector": ".linking.detectors",
     "Span": ".linking.documents",
+    "SparseIndex": ".index.sparse",
     "TableFormatError": ".errors",
     "TrainingConfig": ".training.config",
     "TrainingError": ".errors",
     "TrainingResult": ".training.train",
     "VocabularyError": ".errors",
     "annotate": ".linking.annotate",
+    "add_sparse": ".index.hybrid",
     "build_index": ".index.build",
     "detect_format": ".vocabularies",
     "evaluate": ".evaluation.harness",
@@ -91,6 +98,8 @@ _SOURCES = {
     "prepare": ".evaluation.protocols",
     "read_vocabulary": ".vocabularies",
     "train": ".training.train",
+    "train_biosyn": ".training.biosyn",
+    "tune_weight": ".evaluation.tune",
 }
 
 
@@ -111,6 +120,7 @@ __all__ = [
     "Annotator",
     "Benchmark",
     "BenchmarkFormatError",
+    "BiosynConfig",
     "Candidate",
     "Concept",
     "ConceptIndex",
@@ -134,6 +144,7 @@ __all__ = [
     "SAPBERT",
     "SpacyDetector",
     "Span",
+    "SparseIndex",
     "TableFormatError",
     "TrainingConfig",
     "TrainingError",
@@ -141,6 +152,7 @@ __all__ = [
     "VocabularyError",
     "__version__",
     "annotate",
+    "add_sparse",
     "build_index",
     "detect_format",
     "evaluate",
@@ -151,4 +163,6 @@ __all__ = [
     "prepare",
     "read_vocabulary",
     "train",
+    "train_biosyn",
+    "tune_weight",
 ]

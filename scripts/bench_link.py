@@ -204,6 +204,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         metavar="KEY=N",
         help="FAISS search parameter instead of the manifest's, e.g. nprobe=512; repeatable",
     )
+    parser.add_argument(
+        "--mode",
+        choices=("dense", "sparse", "hybrid"),
+        help="link mode (default: the linker's: hybrid when the index has a sparse part)",
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
     from entitylink import Linker, load_benchmark
@@ -226,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "mmap": cold_load(args.index, True, mentions[0], args.loads, params, overrides),
     }
     linker = Linker.from_dir(args.index, device="cpu", search_params=params, **overrides)
+    linker.mode = args.mode
     busy = background_load(args.background_load, args.load_seconds)
     try:
         one = single(linker, mentions[: args.single], args.k)
@@ -251,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "background_load": args.background_load,
         "loadavg": os.getloadavg(),
         "benchmark": str(args.mentions or args.benchmark),
+        "mode": args.mode or ("hybrid" if linker.index.sparse is not None else "dense"),
         "load": load,
         "single": one,
         "batch": many,

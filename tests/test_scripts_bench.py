@@ -100,6 +100,7 @@ def test_bench_link_on_the_sample_index(
     assert 0 < sum(result["batch"]["stage_share"].values()) <= 1.0 + 1e-6
     assert result["dictionary"]["names"] > 0 and result["dictionary"]["exact_hits"] >= 1
     assert set(result["meets"]) == {"load_s", "single_p50_ms", "lookup_share_batch"}
+    assert result["mode"] == "dense"  # the sample index has no sparse part
 
 
 def test_bench_annotate_tiny(tiny_index: ConceptIndex, capsys: pytest.CaptureFixture[str]) -> None:

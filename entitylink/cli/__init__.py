@@ -1,9 +1,9 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
-annotate (:mod:`.annotate`), evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), verify
-(:mod:`.verify`), serve (:mod:`.serve`) and info (here). This is the error boundary: the library's
-exceptions become one ``error:`` line on stderr.
+annotate (:mod:`.annotate`), evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), tune
+(:mod:`.tune`), verify (:mod:`.verify`), serve (:mod:`.serve`) and info (here). This is the error
+boundary: the library's exceptions become one ``error:`` line on stderr.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error,
 130 Ctrl-C, 143 SIGTERM (both remove the temporary files of a build or an output).
@@ -26,10 +26,11 @@ from .link import add_link_command, engine_options, run_link
 from .options import DEPRECATED
 from .serve import add_serve_command, run_serve
 from .train import add_train_command, run_train
+from .tune import add_tune_command, run_tune
 from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
 
 logger = logging.getLogger("entitylink")
-MODEL_COMMANDS = ("build-index", "link", "evaluate", "train", "annotate", "serve")  # load a model
+MODEL_COMMANDS = ("build-index", "link", "evaluate", "train", "tune", "annotate", "serve")
 
 
 def _key_value(text: str) -> tuple[str, int]:
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_evaluation_commands(commands, formatter, common, search)
     add_train_command(commands, formatter, common, device)
+    add_tune_command(commands, formatter, common, device)
     add_verify_command(commands, formatter, common)
     add_serve_command(commands, formatter, common)
     info = commands.add_parser(
@@ -129,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_report(args)
         elif args.command == "train":
             run_train(args)
+        elif args.command == "tune":
+            run_tune(args)
         elif args.command == "verify":
             run_verify(args)
         elif args.command == "serve":

@@ -25,6 +25,7 @@ EPILOG_REINDEX = """examples:
   entitylink reindex indexes/mesh-flat --out indexes/mesh-small --memory-budget 400MB
   entitylink reindex indexes/medic --out indexes/medic-hnsw --spec HNSW32 \\
       --search-param efSearch=256
+  entitylink reindex indexes/medic-dense --out indexes/medic --spec Flat --sparse
 """
 
 
@@ -140,6 +141,13 @@ def add_build_commands(
     )
     add_encoder_speed_options(build)
     build.add_argument(
+        "--sparse",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also store char 3-gram TF-IDF vectors of the names for the sparse and hybrid "
+        "modes (default: no; on NCBI-disease hybrid did not beat MiniLM alone, docs/hybrid.md)",
+    )
+    build.add_argument(
         "--batch-size",
         type=positive_int,
         default=128,
@@ -184,6 +192,13 @@ def add_build_commands(
     reindex.add_argument("--out", required=True, type=Path, help="index directory to write")
     add_spec_options(reindex, "auto")
     reindex.add_argument(
+        "--sparse",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add the char 3-gram TF-IDF part (computed from the names, no encoding); "
+        "--no-sparse: leave it out; default: keep the source's",
+    )
+    reindex.add_argument(
         "--overwrite", action="store_true", help="replace an existing index directory"
     )
 
@@ -225,6 +240,7 @@ def run_build(args: argparse.Namespace) -> None:
             **options,
         },
         encode_names=ray_encode_names(args, encoder.config()),
+        sparse=args.sparse,
     )
     manifest = index.manifest
     logger.info(
@@ -248,6 +264,7 @@ def run_reindex(args: argparse.Namespace) -> None:
         search_params=dict(args.search_param) if args.search_param else None,
         memory_budget=args.memory_budget,
         overwrite=args.overwrite,
+        sparse=args.sparse,
     )
     manifest = index.manifest
     logger.info(

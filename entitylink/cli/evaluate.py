@@ -18,6 +18,7 @@ EPILOG_EVALUATE = """examples:
       --out reports/ncbi-sapbert --errors reports/ncbi-sapbert.misses.jsonl
   entitylink evaluate --benchmark my_mentions.tsv --vocab my_vocab.tsv --protocol plain
   entitylink evaluate --task documents --benchmark bc5cdr-disease --index indexes/medic
+  entitylink evaluate --benchmark ncbi-disease --mode hybrid --weight 0.4   # w from tune
   entitylink report reports/*.json --markdown table.md --plot accuracy.png
 """
 
@@ -82,8 +83,10 @@ def add_evaluation_commands(
         "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
     )
     from .build import add_encoder_speed_options
+    from .options import add_mode_options
 
     add_encoder_speed_options(evaluate)
+    add_mode_options(evaluate, default="dense, as the reported figures")
     report = commands.add_parser(
         "report",
         help="combine evaluation reports into one table and plot",
@@ -151,8 +154,12 @@ def run_evaluate(args: argparse.Namespace) -> None:
             )
             built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
             linker = Linker(encoder, built)
+        linker.mode, linker.weight = args.mode or "dense", args.weight
         config = linker.encoder.config()
         variants = [config[key] for key in ("backend", "dtype", "quantize") if key in config]
+        if linker.mode != "dense":
+            weight = linker.weight if linker.weight is not None else linker.index.hybrid_weight
+            variants.append("sparse" if linker.mode == "sparse" else f"hybrid w={weight:g}")
         system = linker
         name = linker.encoder.model_name + "".join(f" ({v})" for v in variants)
         manifest = linker.index.manifest

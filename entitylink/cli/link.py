@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import TableFormatError
-from .options import positive_int
+from .options import add_mode_options, positive_int
 
 logger = logging.getLogger("entitylink")
 
@@ -28,6 +28,7 @@ EPILOG_LINK = """examples:
   cat mentions.txt | entitylink link --index indexes/medic --threshold 0.8
   entitylink link --index indexes/medic --input mentions.parquet --output links.parquet
   entitylink link --index indexes/medic --input m.csv --column text --output links.csv --engine ray
+  entitylink link --index indexes/medic --mode hybrid --weight 0.5 "hypertensive disorder"
 """
 
 
@@ -87,6 +88,7 @@ def add_link_command(
     from .build import add_encoder_speed_options
 
     add_encoder_speed_options(link, dtype=False)
+    add_mode_options(link)
     add_table_options(link)
 
 
@@ -174,6 +176,9 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     if args.engine == "ray":
         from ..tables.ray import init_ray, link_table_ray
 
+        if args.mode or args.weight is not None:
+            parser.error("--mode and --weight apply to --engine local (Ray: the index's default)")
+
         init_ray(args.ray_address)
         rows = link_table_ray(
             args.index,
@@ -190,13 +195,15 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
         def load() -> Linker:
             params = dict(args.search_param or [])
-            return Linker.from_dir(
+            linker = Linker.from_dir(
                 args.index,
                 device=args.device,
                 search_params=params,
                 verify=args.verify,
                 **encoder_overrides(args),
             )
+            linker.mode, linker.weight = args.mode, args.weight
+            return linker
 
         rows = link_table(load, *table, **common)
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
@@ -283,6 +290,13 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
             partial = stack.enter_context(atomic_file(args.output))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))
         while chunk := list(itertools.islice(mentions, 1024)):
-            results = linker.link(chunk, k=args.k, threshold=args.threshold, types=args.types)
+            results = linker.link(
+                chunk,
+                k=args.k,
+                threshold=args.threshold,
+                types=args.types,
+                mode=args.mode,
+                weight=args.weight,
+            )
             for mention, candidates in zip(chunk, results, strict=True):
                 _write(mention, candidates, args.format, out)

@@ -61,3 +61,25 @@ def add_vocab_format(parser: argparse.ArgumentParser, formats: Sequence[str]) ->
         replacement="--vocab-format",
         reason="--format is the output format of link",
     )
+
+
+MODES = ("dense", "sparse", "hybrid")  # entitylink.linking.hybrid.MODES, without importing it
+
+
+def add_mode_options(
+    parser: argparse.ArgumentParser,
+    default: str = "hybrid when the index has a sparse part, dense otherwise",
+) -> None:
+    """``--mode`` and ``--weight``: dense, sparse or hybrid retrieval (``dense + w * sparse``)."""
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help=f"dense (encoder), sparse (char 3-gram TF-IDF) or hybrid (dense + w * sparse); "
+        f"default: {default}",
+    )
+    parser.add_argument(
+        "--weight",
+        type=float,
+        metavar="W",
+        help="w of hybrid mode (default: the index manifest's, set by entitylink tune)",
+    )

@@ -20,6 +20,8 @@ EPILOG_TRAIN = """examples:
   entitylink train META/MRCONSO.RRF --model /models/PubMedBERT --out models/sapbert \\
       --batch-size 512 --device cuda --bf16
   entitylink build-index medic.txt --model models/minilm-sap --out indexes/medic-sap
+  entitylink train --objective biosyn --benchmark ncbi-disease --out models/minilm-biosyn \
+      --max-minutes 30                  # train split; --include-dev for a final test figure
 
 The model directory is loadable wherever a --model is taken (build-index, evaluate, Python).
 Only vocabulary names are used unless --add-benchmark-train names a benchmark.
@@ -45,7 +47,29 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
         formatter_class=formatter,
         parents=list(parents),
     )
-    train.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
+    train.add_argument(
+        "vocab",
+        nargs="*",
+        type=Path,
+        help="vocabulary file(s) or UMLS META dir (sapbert objective; biosyn: the benchmark's)",
+    )
+    train.add_argument(
+        "--objective",
+        choices=("sapbert", "biosyn"),
+        default="sapbert",
+        help="sapbert: self-alignment on vocabulary synonyms (default); biosyn: synonym "
+        "marginalisation of a benchmark's train mentions over hybrid candidates",
+    )
+    train.add_argument(
+        "--benchmark",
+        choices=sorted(BENCHMARKS),
+        help="biosyn: the benchmark whose train split is learned (never its test split)",
+    )
+    train.add_argument(
+        "--include-dev",
+        action="store_true",
+        help="biosyn: train on train + dev (for the final test figure, as BioSyn did)",
+    )
     train.add_argument("--out", required=True, type=Path, help="model directory to write")
     add_vocab_format(train, list(FORMATS))
     train.add_argument(
@@ -59,10 +83,10 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
     size.add_argument(
         "--batch-size",
         type=int,
-        default=defaults.batch_size,
-        help=f"pairs per step; twice as many names (default: {defaults.batch_size})",
+        help=f"pairs per step; twice as many names (default: {defaults.batch_size}); "
+        "biosyn: queries per step (default: 16)",
     )
-    size.add_argument("--epochs", type=int, default=1, help="passes over the pairs (default: 1)")
+    size.add_argument("--epochs", type=int, default=1, help="passes over the data (default: 1)")
     size.add_argument("--max-steps", type=int, help="stop after this many steps in all")
     size.add_argument(
         "--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes"
@@ -106,6 +130,12 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
         help=f"steps between checkpoints (default: {defaults.save_every})",
     )
     run.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
+    run.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path("indexes/cache"),
+        help="biosyn: the base model's dictionary index, reused for the first epoch's candidates",
+    )
     run.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
 
 
@@ -120,12 +150,76 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _base_vectors(args: argparse.Namespace, dictionary: Any) -> Any:
+    """The base model's vectors of the dictionary's names from its cached dictionary index
+    (the one ``evaluate`` and ``tune`` build), or None when the rows do not line up."""
+    from ..encoding.encoder import Encoder
+    from ..evaluation.harness import dictionary_index
+    from ..evaluation.protocols import prepare
+
+    prepared = prepare(args.benchmark, "sapbert", split="dev")  # its dictionary: names only
+    if prepared.dictionary != dictionary:
+        return None
+    index = dictionary_index(prepared, Encoder(args.model, device=args.device), args.cache_dir)
+    names = [name for concept in dictionary for name in concept.names]
+    if index.store.names(0, len(names)) != names or len(index.vectors) != len(names):
+        logger.info("the cached index's rows differ from the dictionary's: encoding it")
+        return None
+    return index.vectors.index.reconstruct_n(0, len(names))
+
+
+def run_biosyn(args: argparse.Namespace) -> None:
+    from ..training.biosyn import biosyn_data, train_biosyn
+    from ..training.config import BiosynConfig
+
+    if args.benchmark is None or args.vocab:
+        raise ValueError("--objective biosyn takes --benchmark and no vocabulary files")
+    splits = ("train", "dev") if args.include_dev else ("train",)
+    queries, dictionary = biosyn_data(args.benchmark, splits)
+    config = BiosynConfig(
+        base_model=args.model,
+        max_length=args.max_length,
+        batch_size=args.batch_size or BiosynConfig.batch_size,
+        epochs=args.epochs,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        device=args.device,
+    )
+    data = {"benchmark": args.benchmark, "splits": list(splits), "queries": len(queries)}
+    vectors = None if args.resume else _base_vectors(args, dictionary)
+    result = train_biosyn(
+        queries,
+        dictionary,
+        args.out,
+        config,
+        data=data,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+        initial_vectors=vectors,
+    )
+    logger.info(
+        "%s: %d/%d steps in %.0f s; loss %s -> %s; %s",
+        result.output_dir,
+        result.steps,
+        result.total_steps,
+        result.seconds,
+        result.first_loss,
+        result.last_loss,
+        result.stopped,
+    )
+
+
 def run_train(args: argparse.Namespace) -> None:
     from ..training.config import TrainingConfig
     from ..training.pairs import benchmark_pairs, pairs_from_sources
     from ..training.train import train
     from ..vocabularies import read_vocabulary
 
+    if args.objective == "biosyn":
+        return run_biosyn(args)
+    if not args.vocab:
+        raise ValueError("the sapbert objective needs vocabulary files")
     sources = [(p.name, list(read_vocabulary(p, format=args.vocab_format))) for p in args.vocab]
     pairs = pairs_from_sources(
         sources,
@@ -146,7 +240,7 @@ def run_train(args: argparse.Namespace) -> None:
         base_model=args.model,
         pooling=args.pooling,
         max_length=args.max_length,
-        batch_size=args.batch_size,
+        batch_size=args.batch_size or TrainingConfig.batch_size,
         epochs=args.epochs,
         max_steps=args.max_steps,
         max_minutes=args.max_minutes,

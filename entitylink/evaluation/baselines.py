@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
+from ..index.sparse import SETTINGS, SparseIndex
 from ..records import Candidate, Concept
 from .preprocess import normalize_text
 
@@ -70,14 +70,15 @@ class ExactMatch(_Dictionary):
 
 
 class TfidfLinker(_Dictionary):
-    """Cosine similarity of character 3-gram TF-IDF vectors, as scispacy's candidate generator."""
+    """Cosine similarity of character 3-gram TF-IDF vectors, as scispacy's candidate generator
+    (the vectors of an index's sparse part, :mod:`entitylink.index.sparse`)."""
 
     def __init__(self, concepts: Iterable[Concept], ngram_range: tuple[int, int] = (3, 3)) -> None:
         super().__init__(concepts)
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=ngram_range, lowercase=True, dtype=np.float32
-        )
-        self.matrix = self.vectorizer.fit_transform([name for _, name in self.rows]).T.tocsr()
+        names = [name for _, name in self.rows]
+        sparse = SparseIndex.build(names, {**SETTINGS, "ngram_range": ngram_range})
+        self.vectorizer = sparse.vectorizer  # the settings of an index's sparse part
+        self.matrix = sparse.matrix.T.tocsr()
 
     def link(
         self, mentions: Sequence[str], k: int = 10, *, collapse: bool = True

@@ -22,10 +22,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
-from ..index.build import ConceptIndex, build_index, library_versions
+from ..errors import EntityLinkError
+from ..index.build import ConceptIndex, NameEncoding, build_index, library_versions
+from ..index.hybrid import add_sparse
+from ..index.store import ConceptStore
 from ..records import Candidate
 from .benchmarks import id_set
 from .protocols import Prepared
@@ -143,7 +147,8 @@ def dictionary_index(
     path = Path(cache_dir) / name
     if (path / "manifest.json").exists():
         logger.info("reusing the dictionary index %s", path)
-        return ConceptIndex.load(path)
+        index = ConceptIndex.load(path)
+        return index if index.sparse is not None else add_sparse(path)
     vocabulary = {"description": prepared.dictionary_description, "protocol": prepared.protocol}
     return build_index(
         prepared.dictionary,
@@ -153,7 +158,50 @@ def dictionary_index(
         vocabulary=vocabulary,
         progress=progress,
         overwrite=True,
+        sparse=True,
+        encode_names=_reusing(Path(cache_dir), encoder, batch_size),
     )
+
+
+def _reusing(cache_dir: Path, encoder: Encoder, batch_size: int) -> NameEncoding:
+    """Fill a dictionary index's vectors, copying those of the names that another cached
+    index of the same encoder already holds (the protocols' dictionaries share most names),
+    and encoding the others."""
+
+    def key(text: str) -> str:
+        return text.lower() if encoder.lowercase else text
+
+    def fill(store: ConceptStore, vectors: np.memmap[Any, Any]) -> None:
+        names = store.names(0, len(vectors))
+        known: dict[str, tuple[ConceptIndex, int]] = {}
+        for manifest in sorted(cache_dir.glob("*/manifest.json")):
+            try:
+                donor = ConceptIndex.load(manifest.parent)
+            except EntityLinkError:
+                continue
+            if donor.manifest.encoder != encoder.config() or donor.manifest.index["spec"] != "Flat":
+                continue
+            for row, name in enumerate(donor.store.names(0, len(donor.vectors))):
+                known.setdefault(key(name), (donor, row))
+        missing = []
+        for i, name in enumerate(names):
+            if key(name) in known:
+                donor, row = known[key(name)]
+                vectors[i] = donor.vectors.index.reconstruct(row)
+            else:
+                missing.append(i)
+        logger.info(
+            "%d names' vectors copied from cached indexes, %d to encode",
+            len(names) - len(missing),
+            len(missing),
+        )
+        with tqdm(total=len(missing), desc="encoding names", unit=" names") as bar:
+            for start in range(0, len(missing), 16_384):
+                rows = missing[start : start + 16_384]
+                vectors[rows] = encoder.encode([names[r] for r in rows], batch_size=batch_size)
+                bar.update(len(rows))
+
+    return fill
 
 
 def _miss(

@@ -41,7 +41,9 @@ from ..records import Concept
 from .atomic import building, writing
 from .checksums import copy_hashed, file_checksum
 from .directory import ConceptIndex, verify_index
+from .hybrid import write_sparse
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
+from .sparse import SPARSE_FILES, SPARSE_MATRIX
 from .store import ConceptStore, write_concepts
 from .vectors import AUTO, VectorIndex, choose_spec, default_search_params, estimated_bytes
 
@@ -105,6 +107,7 @@ def build_index(
     vocabulary: Mapping[str, Any] | None = None,
     progress: bool = True,
     encode_names: NameEncoding | None = None,
+    sparse: bool = False,
 ) -> ConceptIndex:
     """Encode every name of ``concepts`` and write an index directory at ``out_dir``.
 
@@ -127,6 +130,9 @@ def build_index(
     encode_names
         Fills the vectors instead of ``encoder`` in this process (which then only gives the
         manifest its config and dimension), e.g. :func:`entitylink.tables.ray.ray_encode_names`.
+    sparse
+        Also store the names' character n-gram TF-IDF vectors (:mod:`.sparse`), for the
+        linker's ``sparse`` and ``hybrid`` modes.
     """
     out = Path(out_dir)
     auto = spec == AUTO
@@ -149,10 +155,15 @@ def build_index(
             del vectors
             (tmp / "vectors.npy").unlink()
         checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
+        described = _describe(spec, params, auto, memory_budget)
+        if sparse:
+            with writing(out / SPARSE_MATRIX, inside=tmp):
+                described["sparse"], more = write_sparse(store, tmp, n)
+                checksums.update(more)
         with writing(out / MANIFEST, inside=tmp):
             IndexManifest(
                 encoder=encoder.config(),
-                index=_describe(spec, params, auto, memory_budget),
+                index=described,
                 counts=counts,
                 vocabulary={**(vocabulary or {}), "sha256": sha256},
                 files=_sizes(tmp),
@@ -172,12 +183,14 @@ def reindex(
     memory_budget: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    sparse: bool | None = None,
 ) -> ConceptIndex:
     """Copy an index directory with its vectors in another FAISS spec, without encoding again.
 
     ``source`` must be ``Flat`` (the only spec that keeps the vectors exactly); its concept
     table is copied as it is. ``spec``, ``search_params`` and ``memory_budget`` are as in
-    :func:`build_index`; the manifest records the source.
+    :func:`build_index`; the manifest records the source. ``sparse``: keep the source's TF-IDF
+    part if it has one (None), add it (True, computed from the names) or leave it out (False).
     """
     src = ConceptIndex.load(source, mmap=True)
     _require_flat(src)
@@ -195,13 +208,23 @@ def reindex(
             checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
             del vectors
             (tmp / "vectors.npy").unlink()
+        described = {
+            **_describe(spec, params, auto, memory_budget),
+            "reindexed_from": str(src.path),
+        }
+        had = src.manifest.index.get("sparse")
+        if (sparse is None and had) or (sparse and had):
+            described["sparse"] = had
+            for name in SPARSE_FILES:
+                checksums[name] = copy_hashed(src.path / name, tmp / name)
+        elif sparse:
+            with writing(out / SPARSE_MATRIX, inside=tmp):
+                described["sparse"], more = write_sparse(src.store, tmp, len(src.vectors))
+                checksums.update(more)
         with writing(out / MANIFEST, inside=tmp):
             replace(
                 src.manifest,
-                index={
-                    **_describe(spec, params, auto, memory_budget),
-                    "reindexed_from": str(src.path),
-                },
+                index=described,
                 files=_sizes(tmp),
                 build_seconds=round(time.perf_counter() - started, 2),
                 versions=library_versions(),
@@ -313,4 +336,5 @@ def _describe(
 
 
 def _sizes(directory: Path) -> dict[str, int]:
-    return {name: (directory / name).stat().st_size for name in (VECTORS, CONCEPTS)}
+    names = [VECTORS, CONCEPTS, *(n for n in SPARSE_FILES if (directory / n).exists())]
+    return {name: (directory / name).stat().st_size for name in names}

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import IndexFormatError
 from .checksums import verify_checksums
 from .manifest import CONCEPTS, VECTORS, IndexManifest
+from .sparse import SparseIndex
 from .store import ConceptStore
 from .vectors import VectorIndex
 
@@ -38,6 +39,13 @@ class ConceptIndex:
     manifest: IndexManifest
     vectors: VectorIndex
     store: ConceptStore
+    sparse: SparseIndex | None = None  # the TF-IDF part, when built with it (manifest index.sparse)
+
+    @property
+    def hybrid_weight(self) -> float | None:
+        """``w`` of ``dense + w * sparse`` recorded in the manifest (by ``entitylink tune``)."""
+        weight = self.manifest.index.get("sparse", {}).get("weight")
+        return float(weight) if isinstance(weight, int | float) else None
 
     @classmethod
     def load(
@@ -78,4 +86,7 @@ class ConceptIndex:
                 f"{path}: vectors have dimension {vectors.dim}, "
                 f"the manifest's encoder {manifest.encoder['dim']}"
             )
-        return cls(path, manifest, vectors, store)
+        sparse = None
+        if isinstance(manifest.index.get("sparse"), dict):
+            sparse = SparseIndex.load(path, manifest.index["sparse"], names)
+        return cls(path, manifest, vectors, store, sparse)

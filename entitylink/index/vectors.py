@@ -151,6 +151,7 @@ class RowSelector:
         mask = np.zeros(total, dtype=bool)
         mask[rows[(rows >= 0) & (rows < total)]] = True
         self.count = int(mask.sum())
+        self.mask = mask  # True for the selected rows
         self._bitmap = np.packbits(mask, bitorder="little")  # kept alive for FAISS
         self.selector = faiss.IDSelectorBitmap(len(self._bitmap), faiss.swig_ptr(self._bitmap))
 

@@ -18,9 +18,11 @@ from numpy.typing import NDArray
 from ..encoding.encoder import Encoder
 from ..errors import IndexFormatError, ModelLoadError
 from ..index.build import ConceptIndex
+from ..index.hybrid import DEFAULT_WEIGHT
 from ..index.store import NameRow
 from ..index.vectors import RowSelector
 from ..records import Candidate
+from .hybrid import hybrid_search, require_sparse, sparse_search
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,10 @@ class Linker:
         # seconds spent so far in each stage of link(), for benchmarks; reset freely
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._selectors: dict[frozenset[str], RowSelector | None] = {}
+        # defaults of link()'s mode and weight (None: hybrid when the index has a sparse part,
+        # with the manifest's w), for callers that only call link(mentions, k)
+        self.mode: str | None = None
+        self.weight: float | None = None
 
     @classmethod
     def from_dir(
@@ -176,6 +182,8 @@ class Linker:
         types: Collection[str] | None = None,
         collapse: bool = True,
         batch_size: int = 128,
+        mode: str | None = None,
+        weight: float | None = None,
     ) -> list[list[Candidate]]:
         """The ``k`` best concepts for each mention, best first.
 
@@ -192,6 +200,12 @@ class Linker:
         collapse
             One candidate per concept (default); ``False`` ranks names, as the SapBERT and
             BioSyn evaluation scripts do, so a concept may come back once per name.
+        mode
+            ``dense`` (the encoder and FAISS), ``sparse`` (character n-gram TF-IDF) or
+            ``hybrid`` (both, scored ``dense + weight * sparse``: :mod:`.hybrid`); default:
+            hybrid when the index has a sparse part, dense otherwise.
+        weight
+            ``w`` of hybrid mode; default: the manifest's (set by ``entitylink tune``).
 
         Empty or blank mentions get an empty list; mentions longer than the encoder's
         ``max_length`` are truncated.
@@ -202,15 +216,24 @@ class Linker:
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
         wanted = frozenset(types) if types is not None else None
         only = self._type_selector(wanted) if wanted is not None else None
+        mode = mode or self.mode or ("hybrid" if self.index.sparse is not None else "dense")
+        weight = self.weight if weight is None else weight
+        if mode != "dense":
+            require_sparse(self.index, mode)
         if not todo or (wanted is not None and only is None):
             return results
         clock = time.perf_counter()
-        queries = self.encoder.encode([mentions[i] for i in todo], batch_size=batch_size)
+        texts = [mentions[i] for i in todo]
+        queries = (
+            self.encoder.encode(texts, batch_size=batch_size)
+            if mode != "sparse"
+            else np.zeros((len(todo), 0), dtype=np.float32)
+        )
         clock = self._tick("encode", clock)
         fetch, total = k * OVERFETCH, len(only if only is not None else self.index.vectors)
         while todo:
             fetch = min(fetch, total, MAX_FETCH)
-            scores, rows = self.index.vectors.search(queries, fetch, only=only)
+            scores, rows = self._search(mode, queries, texts, fetch, only, weight)
             clock = self._tick("search", clock)
             names = self.index.store.lookup(rows[rows >= 0].tolist())
             retry = []
@@ -226,10 +249,29 @@ class Linker:
                 else:
                     retry.append(position)
             todo = [todo[p] for p in retry]
+            texts = [texts[p] for p in retry]
             queries = queries[retry]
             fetch *= OVERFETCH
             clock = self._tick("lookup", clock)
         return results
+
+    def _search(
+        self,
+        mode: str,
+        queries: NDArray[np.float32],
+        texts: list[str],
+        fetch: int,
+        only: RowSelector | None,
+        weight: float | None,
+    ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        if mode == "dense":
+            return self.index.vectors.search(queries, fetch, only=only)
+        if mode == "sparse":
+            return sparse_search(self.index, texts, fetch)
+        if weight is None:
+            weight = self.index.hybrid_weight
+        weight = DEFAULT_WEIGHT if weight is None else weight
+        return hybrid_search(self.index, queries, texts, fetch, weight, only)
 
     def _tick(self, stage: str, since: float) -> float:
         now = time.perf_counter()

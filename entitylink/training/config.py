@@ -30,3 +30,27 @@ class TrainingConfig:
     dropout: bool = True  # False trains in eval mode: no dropout, about 2x faster on a CPU
     save_every: int = 200
     log_every: int = 10
+
+
+@dataclass(frozen=True)
+class BiosynConfig:
+    """Hyperparameters of :func:`entitylink.training.biosyn.train_biosyn`; BioSyn's, except
+    the temperature (our vectors are L2-normalised) and the epochs (CPU time)."""
+
+    base_model: str = DEFAULT_MODEL
+    max_length: int = 25
+    topk: int = 20  # candidates per query
+    dense_ratio: float = 0.5  # share of the candidates taken from the dense top
+    batch_size: int = 16  # queries per step
+    epochs: int = 1
+    max_minutes: float | None = None
+    learning_rate: float = 1e-5
+    weight_decay: float = 0.01
+    weight_learning_rate: float = 0.01  # of w, the scalar weight of the sparse score
+    initial_weight: float = 0.5
+    temperature: float = 0.05  # scores are divided by it before the softmax
+    encode_batch_size: int = 256  # when the dictionary is encoded again, each epoch
+    seed: int = 0
+    device: str | None = None
+    save_every: int = 50
+    log_every: int = 5
