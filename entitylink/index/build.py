@@ -43,7 +43,14 @@ from .checksums import copy_hashed, file_checksum
 from .directory import ConceptIndex, verify_index
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .store import ConceptStore, write_concepts
-from .vectors import AUTO, VectorIndex, choose_spec, default_search_params, estimated_bytes
+from .vectors import (
+    AUTO,
+    VectorIndex,
+    choose_spec,
+    default_search_params,
+    estimated_bytes,
+    release_rows,
+)
 
 __all__ = [
     "CONCEPTS",
@@ -55,6 +62,7 @@ __all__ = [
     "flat_vectors",
     "library_versions",
     "reindex",
+    "release_rows",
     "verify_index",
 ]
 
@@ -65,7 +73,10 @@ ENCODE_CHUNK = 16_384
 
 NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
 """Fills ``vectors[i]`` with the vector of the store's name ``i``, for every row (the hook
-:func:`build_index` takes as ``encode_names``; :mod:`entitylink.tables.ray` gives one on Ray)."""
+:func:`build_index` takes as ``encode_names``; :mod:`entitylink.tables.ray` gives one on Ray).
+``vectors`` is a memory map of the whole vector file: call
+:func:`~entitylink.index.vectors.release_rows` on each chunk once written, or the process's RSS
+grows with the number of names."""
 
 
 def _encode_names(
@@ -87,6 +98,7 @@ def _encode_names(
         for start in range(0, n, ENCODE_CHUNK):
             names = store.names(start, min(n, start + ENCODE_CHUNK))
             vectors[start : start + len(names)] = encoder.encode(names, batch_size=batch_size)
+            release_rows(vectors, start, start + len(names))  # RSS stays one chunk
             bar.update(len(names))
     vectors.flush()
     return vectors
