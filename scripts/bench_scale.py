@@ -44,7 +44,8 @@ from scale_names import (  # noqa: E402
     write_mrconso,
 )
 
-from entitylink import ConceptIndex, read_vocabulary  # noqa: E402
+from entitylink import read_vocabulary  # noqa: E402
+from entitylink.index.directory import ConceptIndex  # noqa: E402  (entitylink.ConceptIndex imports torch)
 from entitylink.index.store import ConceptStore  # noqa: E402
 from entitylink.index.vectors import parse_size, release_rows  # noqa: E402
 
@@ -173,6 +174,9 @@ def measure(directory: Path, mmap: bool, work: Path, latency_queries: int) -> di
 
     The process imports entitylink's index layer, FAISS and SQLAlchemy, not torch: RSS is
     the index's, not the encoder's (a Linker adds the model: ~0.4 GB for MiniLM)."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # one thread: OpenMP's spinning is erratic on a shared host
     before = memory()
     started = time.perf_counter()
     index = ConceptIndex.load(directory, mmap=mmap)
@@ -200,6 +204,7 @@ def measure(directory: Path, mmap: bool, work: Path, latency_queries: int) -> di
     figures.update(
         search_p50_ms=round(float(np.median(single)) * 1e3, 2),
         search_params=index.vectors.search_params,
+        search_threads=1,
         lookup_p50_ms=round(float(np.percentile(lookups, 50)) * 1e3, 2),
         lookup_p99_ms=round(float(np.percentile(lookups, 99)) * 1e3, 2),
         recall_at_10=round(tie_aware_recall(index, queries, found, kth), 4),

@@ -248,3 +248,39 @@ def test_reindex_auto_and_refusals(tiny_index: ConceptIndex, tmp_path: Path) -> 
     with pytest.raises(IndexFormatError, match="keeps approximate vectors"):
         reindex(sq8.path, tmp_path / "again")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auto", "sq8"]  # nothing half-written
+
+
+class HashingEncoder:
+    """An encoder stand-in with the build's interface (dim, config, encode) that records how
+    much of the build's vector file is resident each time it is called."""
+
+    dim = 64
+
+    def __init__(self) -> None:
+        self.resident: list[int] = []
+
+    def config(self) -> dict[str, object]:
+        return {"model": "test:hashing", "dim": self.dim}
+
+    def encode(self, names: list[str], batch_size: int = 128) -> np.ndarray:
+        from tests.index.test_vectors import resident_bytes
+
+        self.resident.append(resident_bytes(Path("vectors.npy")))
+        rng = np.random.default_rng(len(self.resident))
+        vectors = rng.standard_normal((len(names), self.dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_encoding_keeps_one_chunk_of_the_vector_file_resident(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streaming: the build's RSS does not grow with the number of names (a 12M-name build's
+    vector file is 18 GB at 384-d), only with the chunk and the FAISS codes."""
+    monkeypatch.setattr("entitylink.index.build.ENCODE_CHUNK", 500)
+    concepts = [Concept(f"C{i:05d}", f"name {i}", (f"alias {i}",)) for i in range(3000)]
+    encoder = HashingEncoder()
+    index = build_index(concepts, encoder, tmp_path / "i", spec="IVF8,PQ8x4fs", progress=False)  # type: ignore[arg-type]
+    assert len(index.vectors) == 6000 and len(encoder.resident) == 12
+    chunk = 500 * 64 * 4  # 128 KB; the whole file is 1.5 MB
+    assert max(encoder.resident) <= chunk + 3 * 4096
