@@ -255,9 +255,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with stages.stage("generate"):
         pool = load_pool(args.sources, seed=args.seed)
         mrconso = work / "MRCONSO.RRF"
-        concepts, names = write_mrconso(
-            mrconso, NameGenerator(pool, args.seed).groups(args.names)
-        )
+        concepts, names = write_mrconso(mrconso, NameGenerator(pool, args.seed).groups(args.names))
         del pool
     result.update(concepts=concepts, mrconso_bytes=mrconso.stat().st_size)
     encoder = HashedNgramEncoder(args.dim, args.seed)
