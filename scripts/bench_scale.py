@@ -238,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--recall-queries", type=int, default=1000)
     parser.add_argument("--latency-queries", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the indexes and MRCONSO.RRF")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the work dir's MRCONSO.RRF of the same N, seed"
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-mmap", action="store_true", help=argparse.SUPPRESS)
@@ -252,11 +255,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     stages, result = Stages(), {"names": args.names, "dim": args.dim, "seed": args.seed}
     logger.info("free disk: %.1f GB", shutil.disk_usage(work).free / 1e9)
-    with stages.stage("generate"):
-        pool = load_pool(args.sources, seed=args.seed)
-        mrconso = work / "MRCONSO.RRF"
-        concepts, names = write_mrconso(mrconso, NameGenerator(pool, args.seed).groups(args.names))
-        del pool
+    mrconso, recorded = work / "MRCONSO.RRF", work / "MRCONSO.json"
+    wanted = {"names": args.names, "seed": args.seed, "sources": [str(p) for p in args.sources]}
+    previous = json.loads(recorded.read_text()) if recorded.exists() else {}
+    if args.reuse and mrconso.exists() and {k: previous.get(k) for k in wanted} == wanted:
+        concepts, names = previous["concepts"], previous["names"]
+        logger.info("reusing %s (%d names)", mrconso, names)
+    else:
+        with stages.stage("generate"):
+            pool = load_pool(args.sources, seed=args.seed)
+            concepts, names = write_mrconso(
+                mrconso, NameGenerator(pool, args.seed).groups(args.names)
+            )
+            del pool
+        recorded.write_text(json.dumps({**wanted, "concepts": concepts}))
     result.update(concepts=concepts, mrconso_bytes=mrconso.stat().st_size)
     encoder = HashedNgramEncoder(args.dim, args.seed)
     builds = {}

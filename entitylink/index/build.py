@@ -158,7 +158,9 @@ def build_index(
                 store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
             )
             checksums = {VECTORS: _fill(index, vectors, tmp / VECTORS, progress)}
-            del vectors
+            # free the built index before the returned one is read back: two copies of a 12M
+            # name IVF16384,SQ8 index are 9.4 GB
+            del vectors, index, chosen
             (tmp / "vectors.npy").unlink()
         checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
         with writing(out / MANIFEST, inside=tmp):
@@ -205,7 +207,7 @@ def reindex(
         with writing(out / VECTORS, inside=tmp):
             vectors = flat_vectors(src, tmp / "vectors.npy")
             checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
-            del vectors
+            del vectors, index  # freed before the returned index is read back
             (tmp / "vectors.npy").unlink()
         with writing(out / MANIFEST, inside=tmp):
             replace(
