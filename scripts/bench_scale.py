@@ -239,7 +239,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--latency-queries", type=int, default=100)
     parser.add_argument("--keep", action="store_true", help="keep the indexes and MRCONSO.RRF")
     parser.add_argument(
-        "--reuse", action="store_true", help="reuse the work dir's MRCONSO.RRF of the same N, seed"
+        "--reuse",
+        action="store_true",
+        help="reuse the work dir's MRCONSO.RRF (same N, seed) and built indexes",
     )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
@@ -274,18 +276,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     builds = {}
     for budget in args.budget:
         out = work / f"auto-{budget}"
-        stages.start(f"{budget}:sqlite")  # read MRCONSO, write and index the concept table
-        index = build_index(
-            read_vocabulary(mrconso),
-            encoder,  # type: ignore[arg-type]  # gives the manifest its config and dim
-            out,
-            spec="auto",
-            memory_budget=parse_size(budget),
-            overwrite=True,
-            progress=False,
-            encode_names=encode_hook(encoder, stages, budget),
-        )
-        stages.stop()
+        if args.reuse and (out / "manifest.json").exists():
+            logger.info("reusing %s (its build figures are in the first run's log)", out)
+            index = ConceptIndex.load(out, mmap=True)
+        else:
+            stages.start(f"{budget}:sqlite")  # read MRCONSO, write and index the concept table
+            index = build_index(
+                read_vocabulary(mrconso),
+                encoder,  # type: ignore[arg-type]  # gives the manifest its config and dim
+                out,
+                spec="auto",
+                memory_budget=parse_size(budget),
+                overwrite=True,
+                progress=False,
+                encode_names=encode_hook(encoder, stages, budget),
+            )
+            stages.stop()
         builds[budget] = {
             "spec": index.manifest.index["spec"],
             "search_params": index.manifest.index["search_params"],
