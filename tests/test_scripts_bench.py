@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from entitylink import ConceptIndex, read_vocabulary
-from tests.paths import ROOT, SAMPLES
+from tests.paths import ROOT, SAMPLES, shared_path
 
 
 def script(name: str) -> ModuleType:
@@ -152,10 +152,12 @@ def test_stand_in_encoder_is_deterministic_and_normalised() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.shared
 def test_bench_scale_build_memory_does_not_grow_with_names(tmp_path: Path) -> None:
     """Streaming at scale (minutes): from 50,000 to 400,000 names the float32 vectors grow by
     540 MB; the build's peak RSS while encoding and indexing (IVF,PQ codes: 56 bytes a name)
     may grow by the codes and SQLite's pages, not by the vectors."""
+    shared_path("vocab", "mesh", "mesh_id_label_mappings.tsv")  # the default sources
     peaks = []
     for names in (50_000, 400_000):
         argv = ["--names", str(names), "--budget", "32MB", "--recall-queries", "10"]
