@@ -15,6 +15,7 @@ from entitylink.index.vectors import (
     choose_spec,
     default_search_params,
     estimated_bytes,
+    gather_rows,
     ivf_lists,
     parse_size,
     release_rows,
@@ -217,3 +218,13 @@ def test_training_rows_are_a_sorted_sample_without_a_full_permutation() -> None:
     assert np.all(np.diff(rows) > 0) and rows[-1] < 12_000_000
     assert np.array_equal(rows, training_rows(12_000_000, 1000, seed=3))
     assert np.array_equal(training_rows(5, 1000), np.arange(5))
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_a_training_sample_leaves_no_vector_file_pages_resident(tmp_path: Path) -> None:
+    vectors = written_memmap(tmp_path / "v.npy", 20_000, 64)
+    release_rows(vectors, 0, len(vectors))
+    rows = training_rows(20_000, 3_000, seed=1)
+    sample = gather_rows(vectors, rows, chunk=256)
+    assert np.array_equal(sample, unit_vectors(20_000, 64)[rows])
+    assert resident_bytes(tmp_path / "v.npy") <= 4 * 4096
