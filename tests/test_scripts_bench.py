@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
-from entitylink import ConceptIndex
-from tests.paths import ROOT, SAMPLES
+from entitylink import ConceptIndex, read_vocabulary
+from tests.paths import ROOT, SAMPLES, shared_path
 
 
 def script(name: str) -> ModuleType:
@@ -161,3 +163,67 @@ def test_bench_encode_onnx_backend(
     assert result["backend"] == "onnx" and result["min_cosine"] >= 0.9999
     assert result["variants"]["onnx-int8"]["min_cosine"] > 0.9
     assert result["floor"]["ms"]["int8"] < result["floor"]["ms"]["float32"]
+
+
+def test_bench_scale_20000_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The scale benchmark end to end at 20,000 names: generate, build (SQLite, FAISS,
+    manifest), then load, search, look up and measure recall in fresh processes."""
+    work, out = tmp_path / "work", tmp_path / "scale.json"
+    argv = ["--names", "20000", "--budget", "16GB", "--sources", str(SAMPLES / "MRCONSO.RRF")]
+    argv += ["--work-dir", str(work), "--recall-queries", "100", "--latency-queries", "5"]
+    result = script("bench_scale").main([*argv, "--out", str(out)])
+    assert "| 16GB | `Flat`" in capsys.readouterr().out
+    assert json.loads(out.read_text()) == result and not work.exists()
+    assert result["names_built"] == 20_000 and 2_000 <= result["concepts"] < 20_000
+    assert {"generate", "16GB:sqlite", "16GB:encode", "16GB:faiss", "exact"} <= set(
+        result["stages"]
+    )
+    assert all(0 < s["peak_anon_gb"] <= s["peak_rss_gb"] for s in result["stages"].values())
+    build = result["builds"]["16GB"]
+    assert build["spec"] == "Flat" and build["disk_bytes"] > 20_000 * 384 * 4
+    assert build["mmap"]["recall_at_10"] == 1.0  # Flat is exact
+    assert build["mmap"]["lookup_p99_ms"] >= build["mmap"]["lookup_p50_ms"] > 0
+    assert build["read"]["load_s"] > 0 and "recall_at_10" not in build["read"]
+
+
+def test_scale_names_groups_and_mrconso(tmp_path: Path) -> None:
+    names = script("scale_names")
+    pool = ["Myocardial infarction", "Breast cancer", "Acute renal failure", "Asthma"]
+    groups = list(names.NameGenerator(pool, seed=1).groups(500))
+    assert groups == list(names.NameGenerator(pool, seed=1).groups(500))  # fixed seed
+    assert sum(map(len, groups)) == 500 and all(1 <= len(g) <= 10 for g in groups)
+    for group in groups:
+        assert len({" ".join(n.lower().split()) for n in group}) == len(group)
+    path = tmp_path / "MRCONSO.RRF"
+    assert names.write_mrconso(path, iter(groups)) == (len(groups), 500)
+    concepts = list(read_vocabulary(path))  # the real RRF reader
+    assert [list(c.names) for c in concepts] == groups
+
+
+def test_stand_in_encoder_is_deterministic_and_normalised() -> None:
+    names = script("scale_names")
+    encoder = names.HashedNgramEncoder(384, seed=0)
+    texts = ["heart attack", "Heart  Attack", "heart attacks", "breast cancer", "x"]
+    vectors = encoder.encode(texts, batch_size=2)
+    assert vectors.shape == (5, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert np.array_equal(vectors, names.HashedNgramEncoder(384, seed=0).encode(texts))
+    assert vectors[0] @ vectors[1] > 0.999  # case and spacing
+    assert vectors[0] @ vectors[2] > vectors[0] @ vectors[3]  # shared 3-grams
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_bench_scale_build_memory_does_not_grow_with_names(tmp_path: Path) -> None:
+    """Streaming at scale (minutes): from 50,000 to 400,000 names the float32 vectors grow by
+    540 MB; the build's peak RSS while encoding and indexing (IVF,PQ codes: 56 bytes a name)
+    may grow by the codes and SQLite's pages, not by the vectors."""
+    shared_path("vocab", "mesh", "mesh_id_label_mappings.tsv")  # the default sources
+    peaks = []
+    for names in (50_000, 400_000):
+        argv = ["--names", str(names), "--budget", "32MB", "--recall-queries", "10"]
+        argv += ["--latency-queries", "2", "--work-dir", str(tmp_path / str(names))]
+        result = script("bench_scale").main(argv)
+        stages = result["stages"]
+        peaks.append(max(stages["32MB:encode"]["peak_rss_gb"], stages["32MB:faiss"]["peak_rss_gb"]))
+    assert peaks[1] - peaks[0] < 0.2, peaks

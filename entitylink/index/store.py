@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -271,8 +271,14 @@ class ConceptStore:
             )
 
 
+_CONCEPT_FIELDS = tuple(field.name for field in fields(Concept))
+
+
 def _hash_concept(hasher: Any, concept: Concept) -> None:
-    hasher.update(json.dumps(asdict(concept), ensure_ascii=False).encode() + b"\n")
+    """Add the concept's JSON to ``hasher``: the JSON of ``asdict(concept)``, without its deep
+    copy (a third of the time of storing 12M names went there)."""
+    record = {name: getattr(concept, name) for name in _CONCEPT_FIELDS}
+    hasher.update(json.dumps(record, ensure_ascii=False).encode() + b"\n")
 
 
 def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyError:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Callable, Collection
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from ..encoding.threads import claim_share
 from ..errors import IndexFormatError, MissingDependencyError
 from ..index.build import ENCODE_CHUNK, NameEncoding
 from ..index.store import ConceptStore
+from ..index.vectors import release_rows
 from ..linking.linker import Linker
 from .dataframe import link_dataframe
 
@@ -152,18 +154,31 @@ def link_dataset(
     )
 
 
-class EncoderActor:
-    """A Ray actor holding one encoder; encodes shards of names on its share of the cores
-    (one of ``processes`` actors)."""
+EncoderFactory = Callable[[dict[str, Any], str], Any]
+"""Builds an actor's encoder from ``(config, device)``; the result needs ``encode(names,
+batch_size=...)``. Default: ``Encoder.from_config``."""
 
-    def __init__(self, config: dict[str, Any], device: str, processes: int = 1) -> None:
+
+class EncoderActor:
+    """A Ray actor holding one encoder; encodes shards of names on its share of the cores (one of
+    ``processes`` actors) and says on which node."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        device: str,
+        processes: int = 1,
+        factory: EncoderFactory | None = None,
+    ) -> None:
         self.threads = claim_share(processes)
-        self.encoder = Encoder.from_config(config, device=device)
+        make = factory or (lambda c, d: Encoder.from_config(c, device=d))
+        self.encoder = make(config, device)
+        self.node = str(import_ray().get_runtime_context().get_node_id())
 
     def encode(
         self, start: int, names: list[str], batch_size: int
-    ) -> tuple[int, NDArray[np.float32]]:
-        return start, self.encoder.encode(names, batch_size=batch_size)
+    ) -> tuple[int, NDArray[np.float32], str]:
+        return start, self.encoder.encode(names, batch_size=batch_size), self.node
 
 
 def encode_vocabulary(
@@ -177,18 +192,23 @@ def encode_vocabulary(
     batch_size: int = 128,
     shard_size: int = ENCODE_CHUNK,
     progress: bool = True,
+    encoder_factory: EncoderFactory | None = None,
 ) -> None:
     """Encode the store's names into ``vectors`` (row i = name i) with ``actors`` Ray actors.
 
     Shards of ``shard_size`` names are sent out, at most two per actor in flight, and written
     back at their rows as they return, so memory stays flat and the row order is the store's.
+    Each shard's node is logged (DEBUG), and the shards per node at the end (INFO).
+    ``encoder_factory`` builds each actor's encoder (default: ``Encoder.from_config``).
     """
     if actors < 1 or shard_size < 1:
         raise ValueError(f"actors and shard_size must be at least 1, got {actors}, {shard_size}")
     ray = import_ray()
     device = "cuda" if gpus_per_actor else "cpu"
     remote = ray.remote(num_cpus=cpus_per_actor, num_gpus=gpus_per_actor)(EncoderActor)
-    handles = [remote.remote(encoder_config, device, actors) for _ in range(actors)]
+    handles = [
+        remote.remote(encoder_config, device, actors, encoder_factory) for _ in range(actors)
+    ]
     pool = ray.util.ActorPool(handles)
     n = len(vectors)
     starts = iter(range(0, n, shard_size))
@@ -197,16 +217,21 @@ def encode_vocabulary(
         names = store.names(start, min(n, start + shard_size))
         pool.submit(lambda actor, args: actor.encode.remote(*args), (start, names, batch_size))
 
+    per_node: Counter[str] = Counter()
     try:
         for start in islice(starts, 2 * actors):
             submit(start)
         with tqdm(total=n, desc="encoding names", unit=" names", disable=not progress) as bar:
             while pool.has_next():
-                start, block = pool.get_next_unordered()
+                start, block, node = pool.get_next_unordered()
                 vectors[start : start + len(block)] = block
+                release_rows(vectors, start, start + len(block))
+                per_node[node] += 1
+                logger.debug("names %d-%d encoded on node %s", start, start + len(block), node)
                 bar.update(len(block))
                 if (following := next(starts, None)) is not None:
                     submit(following)
+        logger.info("shards encoded per Ray node: %s", dict(per_node))
     finally:
         for handle in handles:
             ray.kill(handle)

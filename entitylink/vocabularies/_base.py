@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import logging
+import re
 import unicodedata
 import zipfile
 import zlib
@@ -23,6 +24,12 @@ COMPRESSED = (".gz", ".bz2", ".zip")
 READ_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 
 
+# Unicode category Cc less whitespace (tab..CR, the separators 1C-1F, NEL 85): NUL, ESC, DEL,
+# the C1 controls. One regex pass per line: the per-character loop it replaces took half of
+# reading a 12M-line MRCONSO (tests/vocabularies: equal to the category test on every code point).
+CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
 def _is_control(char: str) -> bool:
     """A control character that is not whitespace (NUL, ESC, DEL, C1 controls...)."""
     return unicodedata.category(char) == "Cc" and not char.isspace()
@@ -34,7 +41,7 @@ def control_characters(text: str) -> list[str]:
     >>> control_characters("heart\x00attack\tx")
     ['\x00']
     """
-    return [char for char in text if _is_control(char)]
+    return CONTROL.findall(text)
 
 
 def normalize_name(name: str) -> str:
@@ -75,7 +82,7 @@ class Problems:
             codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
             self(path, line, f"control character(s) {codes} in {value[:60]!r}")
         self.cleaned += 1
-        return "".join(char for char in value if not _is_control(char))
+        return CONTROL.sub("", value)
 
     def finish(self, path: Path | str) -> None:
         """Log how many lines were skipped, with the first one, and how many values cleaned."""

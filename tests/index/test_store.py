@@ -110,3 +110,21 @@ def test_the_store_opens_read_only(tiny_index: ConceptIndex) -> None:
     with pytest.raises(sa.exc.OperationalError, match="readonly"):
         with tiny_index.store.engine.begin() as connection:
             connection.execute(sa.text("DELETE FROM names"))
+
+
+def test_the_vocabulary_hash_is_that_of_the_concepts_asdict_json() -> None:
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from entitylink.index.store import _hash_concept
+
+    concepts = [
+        Concept("C1", "Myocardial infarction", ("heart attack", "MI"), ("T047",), "déf", "MSH"),
+        Concept("C2", "x", alt_ids=("OMIM:1",)),
+    ]
+    fast, reference = hashlib.sha256(), hashlib.sha256()
+    for concept in concepts:
+        _hash_concept(fast, concept)
+        reference.update(json.dumps(asdict(concept), ensure_ascii=False).encode() + b"\n")
+    assert fast.hexdigest() == reference.hexdigest()
