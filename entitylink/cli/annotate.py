@@ -11,14 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ..linking import DICTIONARY_THRESHOLD
 from .options import positive_int
 
 logger = logging.getLogger("entitylink")
-
-# the threshold that maximised mention-level F1 of the dictionary detector + MiniLM linker with
-# the MEDIC index on BC5CDR-disease's dev split (NCBI-disease's dev split chose 0.938); see
-# docs/text.md
-DICTIONARY_THRESHOLD = 0.81
 
 EPILOG_ANNOTATE = """examples:
   entitylink annotate --index indexes/medic --input abstracts.pubtator --output out.pubtator

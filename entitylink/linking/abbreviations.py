@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-import ahocorasick
-
 # --- Schwartz-Hearst abbreviation definitions ------------------------------------------------
 
 _SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z])")
@@ -135,6 +133,8 @@ def short_form_spans(text: str, abbreviations: Mapping[str, str]) -> list[tuple[
     """
     if not abbreviations:
         return []
+    import ahocorasick  # here: evaluation's readers import this module, the CLI's --help them
+
     automaton = ahocorasick.Automaton()
     for short in abbreviations:
         automaton.add_word(short, short)

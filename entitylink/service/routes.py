@@ -1,10 +1,9 @@
-"""The API's routes: ``/link``, ``/concepts``, ``/indexes``, ``/health``, ``/metrics``, ``/``.
+"""The API's routes: ``/link``, ``/annotate``, ``/concepts``, ``/indexes``, ``/health``,
+``/metrics``, ``/``.
 
 Each handler checks the request against the limits, takes the index's linker from the state
-and answers JSON built by hand (``schemas`` documents it). A text-linking route is one more
-handler: check the texts (:func:`check_texts` with ``max_text_chars``), run the model work in
-the model thread (``await state.batcher.run_alone(lambda: ...)``), answer with
-:func:`candidate_json` per candidate.
+and answers JSON built by hand (``schemas`` documents it). ``/link`` requests are coalesced into
+batches; ``/annotate`` runs in the same model thread between batches (``run_alone``).
 """
 
 from __future__ import annotations
@@ -19,8 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..errors import RequestLimitError, UnknownResourceError
+from ..linking import DICTIONARY_THRESHOLD
+from ..linking.annotate import Annotator
+from ..linking.documents import Document
 from .config import Limits
 from .schemas import (
+    AnnotateRequest,
+    AnnotateResponse,
     ConceptOut,
     ErrorResponse,
     HealthResponse,
@@ -28,6 +32,7 @@ from .schemas import (
     LinkRequest,
     LinkResponse,
     candidate_json,
+    document_json,
 )
 from .state import READY, ServiceState
 
@@ -83,6 +88,28 @@ async def link(body: LinkRequest, request: Request) -> Response:
     )
     results = [[candidate_json(c) for c in candidates] for candidates in found]
     return JSONResponse({"index": body.index, "results": results})
+
+
+@router.post("/annotate", response_model=AnnotateResponse, responses=ERRORS, tags=["linking"])
+async def annotate(body: AnnotateRequest, request: Request) -> Response:
+    """Find the mentions of texts (the index's names, plurals and variants; abbreviations through
+    their long forms) and link them: one document of spans with candidates per text."""
+    state = state_of(request)
+    limits = state.config.limits
+    texts = body.all_texts
+    field = "text" if body.text is not None else "texts"
+    check_texts(texts, limits, field=field, max_chars=limits.max_text_chars)
+    check_k(body.k, limits)
+    linker = state.linker(body.index)
+    threshold = DICTIONARY_THRESHOLD if body.threshold is None else body.threshold
+
+    def run() -> list[Document]:
+        detector = state.detector(body.index)
+        annotator = Annotator(linker, detector, k=body.k, threshold=threshold, types=body.types)
+        return annotator.annotate(texts)
+
+    documents = await state.batcher.run_alone(run)
+    return JSONResponse({"index": body.index, "documents": [document_json(d) for d in documents]})
 
 
 @router.get(

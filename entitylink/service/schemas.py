@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..linking.documents import Document
 from ..records import Candidate
 
 
@@ -31,6 +32,35 @@ class LinkRequest(_Request):
     )
 
 
+class AnnotateRequest(_Request):
+    """Texts to annotate with one index: ``text`` (one) or ``texts`` (several), not both. The
+    index's own names are the mentions (the dictionary detector); a span whose best score is below
+    ``threshold`` is dropped (default: the dev-chosen one of ``entitylink annotate``)."""
+
+    index: str = Field(description="name of a served index (GET /indexes)", examples=["sample"])
+    text: str | None = Field(None, description="one text")
+    texts: list[str] | None = Field(None, description="several texts")
+    k: int = Field(5, ge=1, description="concepts per span, best first")
+    threshold: float | None = Field(None, description="NIL below it (default 0.81)")
+    types: list[str] | None = Field(None, description="keep concepts of these semantic types")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"index": "sample", "text": "A heart attack (MI) at 40.", "k": 3}]
+        }
+    )
+
+    @model_validator(mode="after")
+    def _one_of_text_and_texts(self) -> AnnotateRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of text and texts")
+        return self
+
+    @property
+    def all_texts(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts or ())
+
+
 class CandidateOut(BaseModel):
     """A candidate concept, as ``entitylink.Candidate``."""
 
@@ -46,6 +76,34 @@ class LinkResponse(BaseModel):
 
     index: str
     results: list[list[CandidateOut]]
+
+
+class SpanOut(BaseModel):
+    """A linked span, as ``entitylink.Span``: offsets into the text (code points), the covered
+    text, the text that was linked (a short form's long form), the candidates."""
+
+    start: int
+    end: int
+    text: str
+    linked_text: str
+    candidates: list[CandidateOut]
+    label: str | None
+    source: str
+
+
+class DocumentOut(BaseModel):
+    """One annotated text, as ``entitylink.Document``."""
+
+    text: str
+    spans: list[SpanOut]
+    abbreviations: list[list[str]]
+
+
+class AnnotateResponse(BaseModel):
+    """One document per text, in the order of the request."""
+
+    index: str
+    documents: list[DocumentOut]
 
 
 class ConceptOut(BaseModel):
@@ -98,3 +156,21 @@ def candidate_json(candidate: Candidate) -> dict[str, Any]:
         "score": candidate.score,
         "types": list(candidate.types),
     }
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    """A document as the JSON object of :class:`DocumentOut`."""
+    spans = [
+        {
+            "start": span.start,
+            "end": span.end,
+            "text": span.text,
+            "linked_text": span.linked_text,
+            "candidates": [candidate_json(c) for c in span.candidates],
+            "label": span.label,
+            "source": span.source,
+        }
+        for span in document.spans
+    ]
+    abbreviations = [list(pair) for pair in document.abbreviations]
+    return {"text": document.text, "spans": spans, "abbreviations": abbreviations}

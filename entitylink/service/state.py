@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 
 from ..errors import ServiceOverloadedError, UnknownResourceError
+from ..linking.detectors import DictionaryDetector
 from ..linking.linker import Linker
 from .batching import Batcher
 from .config import ServiceConfig
@@ -31,6 +32,7 @@ class ServiceState:
         self.status = READY if linkers is not None else LOADING
         self.error: str | None = None
         self._batcher: Batcher | None = None
+        self._detectors: dict[str, DictionaryDetector] = {}
 
     @property
     def batcher(self) -> Batcher:
@@ -58,6 +60,13 @@ class ServiceState:
         if self.status != READY:
             raise ServiceOverloadedError(f"the indexes are {self.status}", retry_after=2)
         return self.linkers[name]
+
+    def detector(self, name: str) -> DictionaryDetector:
+        """The dictionary detector of a loaded index, built on first use (seconds for MEDIC);
+        call it in the model thread, which builds one at a time."""
+        if name not in self._detectors:
+            self._detectors[name] = DictionaryDetector.from_store(self.linkers[name].index.store)
+        return self._detectors[name]
 
     async def _load(self) -> None:
         try:

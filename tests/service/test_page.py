@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from entitylink import ConceptIndex, Encoder, Linker
+from entitylink import Annotator, ConceptIndex, Encoder, Linker
+from entitylink.linking import DICTIONARY_THRESHOLD
 from entitylink.service import ServiceConfig, create_app
 
 from .conftest import running_server
@@ -89,8 +90,18 @@ def test_the_page_links_mentions_in_chromium(
         if os.environ.get("ENTITYLINK_PAGE_SCREENSHOT"):
             shutil.copy(screenshot, os.environ["ENTITYLINK_PAGE_SCREENSHOT"])
 
-        browser.find_element(By.ID, "mode-paragraph").click()  # no /annotate yet: says so
+        paragraph = "After a heart attack (MI) at 40, the MI and asthma were treated."
+        spans = (
+            Annotator(linker, k=5, threshold=DICTIONARY_THRESHOLD).annotate([paragraph])[0].spans
+        )
+        text.clear()
+        text.send_keys(paragraph)
+        browser.find_element(By.ID, "mode-paragraph").click()  # POST /annotate
         browser.find_element(By.ID, "link-button").click()
-        message = browser.find_element(By.ID, "message")
-        wait.until(lambda _: "POST /annotate" in message.text)
-        assert "use list mode" in message.text
+        wait.until(lambda b: "span(s) found" in b.find_element(By.ID, "message").text)
+        marks = browser.find_elements(By.CSS_SELECTOR, "#result mark")
+        assert spans and [m.text.split("\n")[0] for m in marks] == [s.text for s in spans]
+        ActionChains(browser).move_to_element(marks[0]).perform()
+        tip = marks[0].find_element(By.CLASS_NAME, "tip")
+        wait.until(lambda _: tip.is_displayed())
+        assert tip.text.startswith(f"{spans[0].candidates[0].concept_id} ")
