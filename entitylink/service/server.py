@@ -11,6 +11,7 @@ import os
 
 import uvicorn
 
+from ..encoding.threads import claim_share
 from .app import create_app
 from .config import CONFIG_ENV, ServiceConfig
 
@@ -26,7 +27,8 @@ def serve(
     grace_s: float = 30.0,
 ) -> None:
     """Serve until SIGTERM or Ctrl-C. With ``workers > 1`` each process loads the indexes itself,
-    memory-mapped when ``config.mmap``, so they share the FAISS files' pages."""
+    memory-mapped when ``config.mmap``, so they share the FAISS files' pages; each encodes on
+    its share of the cores (:func:`~entitylink.encoding.threads.claim_share`)."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     options = {
@@ -36,6 +38,8 @@ def serve(
         "timeout_graceful_shutdown": grace_s,
         "log_level": "info",
     }
+    threads = claim_share(workers)  # inherited by the worker processes: no oversubscription
+    logger.info("each of %d process(es) encodes on up to %d thread(s)", workers, threads)
     logger.info("serving %s on http://%s:%d/", ", ".join(n for n, _ in config.indexes), host, port)
     if workers == 1:
         uvicorn.run(create_app(config), **options)  # type: ignore[arg-type]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from entitylink import ConceptIndex, Encoder
-from entitylink.service import Batching
+from entitylink.encoding.threads import ENV_THREADS, worker_threads
+from entitylink.service import Batching, ServiceConfig, server
+from entitylink.service.config import CONFIG_ENV
 
 from .conftest import CountingLinker, running_server
 
@@ -71,3 +76,18 @@ def test_shutdown_lets_requests_in_flight_finish(
     assert answers == [200, 200]  # both finished, the queued one included
     assert [c[0] for c in slow.calls] == ["heart attack", "asthma"] or len(slow.calls) == 2
     assert refused  # and the server is gone
+
+
+def test_serve_gives_each_worker_its_share_of_the_cores(
+    tiny_index: ConceptIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --workers N`` records the thread share its worker processes inherit (issue 17's
+    policy): two workers on this machine each get ``cores // 2`` threads for large batches."""
+    for name in (ENV_THREADS, CONFIG_ENV):  # set by serve(); undone after the test
+        monkeypatch.setenv(name, "")
+    ran: list[dict[str, Any]] = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **options: ran.append(options))
+    config = ServiceConfig(indexes=(("tiny", tiny_index.path),))
+    server.serve(config, workers=2)
+    assert ran and ran[0]["workers"] == 2
+    assert os.environ[ENV_THREADS] == str(worker_threads(2))
