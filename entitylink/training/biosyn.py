@@ -41,11 +41,10 @@ from tqdm.auto import tqdm
 from ..encoding.encoder import Encoder
 from ..errors import TrainingError
 from ..evaluation.protocols import concept_ids, prepare
-from ..index.atomic import writing
 from ..index.sparse import SparseIndex
 from ..records import Concept
 from .config import BiosynConfig
-from .train import CHECKPOINT, LOG_FILE, TrainingResult, _Log, _save_checkpoint, _start, plot_loss
+from .train import CHECKPOINT, LOG_FILE, TrainingResult, _finish, _Log, _save_checkpoint, _start
 
 __all__ = ["BiosynQuery", "biosyn_data", "train_biosyn"]
 
@@ -253,24 +252,10 @@ def train_biosyn(
         "stopped": stopped,
         "weight": round(weight.item(), 4),
     }
-    with writing(out, note=f"; the last checkpoint is in {checkpoint} (--resume)"):
-        encoder.save(out, base_model=config.base_model, training=training)
-    losses = log.losses()
-    if losses:
-        plot_loss(out / LOG_FILE, out / "loss.png")
     logger.info(
         "BioSyn: %d/%d steps in %.0f s, w=%.3f: %s", step, total, seconds, weight.item(), out
     )
-    return TrainingResult(
-        out,
-        step,
-        total,
-        step * config.batch_size,
-        round(seconds, 1),
-        losses[0] if losses else None,
-        losses[-1] if losses else None,
-        stopped,
-    )
+    return _finish(encoder, out, config.base_model, training, log, config.batch_size)
 
 
 def _step(

@@ -166,21 +166,36 @@ def train(
         "seconds": round(seconds, 1),
         "stopped": stopped,
     }
-    with writing(out, note=f"; the last checkpoint is in {checkpoint} (--resume)"):
-        encoder.save(out, base_model=config.base_model, training=training)
-    losses_seen = log.losses()
-    if losses_seen:
-        plot_loss(out / LOG_FILE, out / "loss.png")
     logger.info("trained %d/%d steps in %.0f s (%s): %s", step, total, seconds, stopped, out)
+    return _finish(encoder, out, config.base_model, training, log, config.batch_size)
+
+
+def _finish(
+    encoder: Encoder,
+    out: Path,
+    base_model: str,
+    training: dict[str, Any],
+    log: _Log,
+    batch_size: int,
+) -> TrainingResult:
+    """Write the trained model directory (atomically) and its loss plot; the run's result.
+    ``training`` holds ``steps``, ``total_steps``, ``seconds`` and ``stopped``."""
+    note = f"; the last checkpoint is in {out / CHECKPOINT} (--resume)"
+    with writing(out, note=note):
+        encoder.save(out, base_model=base_model, training=training)
+    losses = log.losses()
+    if losses:
+        plot_loss(out / LOG_FILE, out / "loss.png")
+    step = training["steps"]
     return TrainingResult(
         out,
         step,
-        total,
-        step * config.batch_size,
-        round(seconds, 1),
-        losses_seen[0] if losses_seen else None,
-        losses_seen[-1] if losses_seen else None,
-        stopped,
+        training["total_steps"],
+        step * batch_size,
+        training["seconds"],
+        losses[0] if losses else None,
+        losses[-1] if losses else None,
+        training["stopped"],
     )
 
 
