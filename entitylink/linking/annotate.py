@@ -18,7 +18,7 @@ from .abbreviations import find_abbreviations, short_form_spans
 from .detectors import Detected, DictionaryDetector, SpacyDetector
 from .documents import Document, Span
 from .linker import STAGES as LINK_STAGES
-from .linker import Linker
+from .linker import Linker, type_set
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Annotator:
             raise ValueError(f"k must be at least 1, got {k}")
         self.linker, self.detector = linker, detector
         self.k, self.threshold, self.batch_size = k, threshold, batch_size
-        self.types = frozenset(types) if types is not None else None
+        self.types = type_set(types)
         self.abbreviations = abbreviations
         self.stage_seconds = dict.fromkeys(STAGES, 0.0)
 

@@ -214,7 +214,7 @@ class Linker:
             raise ValueError(f"k must be at least 1, got {k}")
         results: list[list[Candidate]] = [[] for _ in mentions]
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
-        wanted = frozenset(types) if types is not None else None
+        wanted = type_set(types)
         only = self._type_selector(wanted) if wanted is not None else None
         mode = mode or self.mode or ("hybrid" if self.index.sparse is not None else "dense")
         weight = self.weight if weight is None else weight
@@ -277,6 +277,14 @@ class Linker:
         now = time.perf_counter()
         self.stage_seconds[stage] += now - since
         return now
+
+
+def type_set(types: Collection[str] | str | None) -> frozenset[str] | None:
+    """The semantic types a caller asked for; one type may be given as a bare string
+    (``types="T047"``), which is one type, not four characters."""
+    if types is None:
+        return None
+    return frozenset((types,) if isinstance(types, str) else types)
 
 
 def _candidates(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import ServiceOverloadedError
-from ..linking.linker import Linker
+from ..linking.linker import Linker, type_set
 from ..records import Candidate
 from .config import Batching
 from .metrics import Metrics
@@ -90,7 +90,7 @@ class Batcher:
                 f"max_queue={limit}); retry later",
                 retry_after=1,
             )
-        wanted = frozenset(types) if types is not None else None
+        wanted = type_set(types)
         future: asyncio.Future[Results] = asyncio.get_running_loop().create_future()
         job = _Job(linker, mentions, k, threshold, wanted, future)
         self._pending.append(job)

@@ -187,3 +187,8 @@ def test_encoder_of_another_dimension_is_refused(
 ) -> None:
     with pytest.raises(IndexFormatError, match="dimension 384"):
         Linker(tiny_encoder, sample_index)
+
+
+def test_one_type_given_as_a_string_is_one_type(linker: Linker) -> None:
+    as_string = linker.link(["heart attack"], k=3, types="T121")
+    assert as_string[0] and as_string == linker.link(["heart attack"], k=3, types={"T121"})
