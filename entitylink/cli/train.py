@@ -6,9 +6,12 @@ import argparse
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .options import add_vocab_format
+
+if TYPE_CHECKING:
+    from ..training.train import TrainingResult
 
 logger = logging.getLogger("entitylink")
 
@@ -198,16 +201,7 @@ def run_biosyn(args: argparse.Namespace) -> None:
         progress=not args.quiet,
         initial_vectors=vectors,
     )
-    logger.info(
-        "%s: %d/%d steps in %.0f s; loss %s -> %s; %s",
-        result.output_dir,
-        result.steps,
-        result.total_steps,
-        result.seconds,
-        result.first_loss,
-        result.last_loss,
-        result.stopped,
-    )
+    _report(result, "queries")
 
 
 def run_train(args: argparse.Namespace) -> None:
@@ -261,14 +255,21 @@ def run_train(args: argparse.Namespace) -> None:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
+    _report(result, "pairs")
+
+
+def _report(result: TrainingResult, unit: str) -> None:
+    """One log line for a finished run: steps, examples seen (``unit``) and their rate, loss."""
     logger.info(
-        "%s: %d/%d steps, %d pairs seen in %.0f s (%.1f pairs/s); loss %s -> %s; %s",
+        "%s: %d/%d steps, %d %s seen in %.0f s (%.1f %s/s); loss %s -> %s; %s",
         result.output_dir,
         result.steps,
         result.total_steps,
         result.pairs_seen,
+        unit,
         result.seconds,
         result.pairs_seen / max(result.seconds, 1e-9),
+        unit,
         result.first_loss,
         result.last_loss,
         result.stopped,
