@@ -70,6 +70,7 @@ class Stages:
     def __init__(self) -> None:
         self.figures: dict[str, dict[str, float]] = {}
         self.current: str | None = None
+        self._lock = threading.Lock()  # the sampler thread and start/stop touch the same stage
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
 
@@ -78,11 +79,12 @@ class Stages:
             self._note()
 
     def _note(self) -> None:
-        if self.current is None:
-            return
-        now, figures = memory(), self.figures[self.current]
-        figures["peak_rss_gb"] = max(figures["peak_rss_gb"], now["VmRSS"] / 1e9)
-        figures["peak_anon_gb"] = max(figures["peak_anon_gb"], now["RssAnon"] / 1e9)
+        with self._lock:
+            if self.current is None:
+                return
+            now, figures = memory(), self.figures[self.current]
+            figures["peak_rss_gb"] = max(figures["peak_rss_gb"], now["VmRSS"] / 1e9)
+            figures["peak_anon_gb"] = max(figures["peak_anon_gb"], now["RssAnon"] / 1e9)
 
     def start(self, name: str) -> None:
         self.stop()
@@ -92,14 +94,15 @@ class Stages:
         logger.info("stage %s", name)
 
     def stop(self) -> None:
-        if self.current is not None:
-            self._note()
-            figures = self.figures[self.current]
-            figures["seconds"] = time.perf_counter() - figures["seconds"]
-            for key in figures:
-                figures[key] = round(figures[key], 3)
-            logger.info("stage %s done: %s", self.current, figures)
-        self.current = None
+        self._note()
+        with self._lock:
+            if self.current is not None:
+                figures = self.figures[self.current]
+                figures["seconds"] = time.perf_counter() - figures["seconds"]
+                for key in figures:
+                    figures[key] = round(figures[key], 3)
+                logger.info("stage %s done: %s", self.current, figures)
+            self.current = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
