@@ -13,12 +13,15 @@ Python dict built from the same index's names) is timed in the same run.
     python scripts/bench_link.py indexes/mesh-auto --loads 3 --single 300 --out link.json
     python scripts/bench_link.py indexes/medic --backend onnx --quantize int8   # no torch
     python scripts/bench_link.py indexes/medic --background-load 2    # 2 busy loops meanwhile
+    python scripts/bench_link.py indexes/mesh --backend onnx --baseline   # and torch fp32 beside
 
 ``--backend``/``--quantize`` run the index's encoder another way (ONNX Runtime: the fresh load
 processes then import neither torch nor transformers); ``--threads`` overrides the thread policy
 (:mod:`entitylink.encoding.threads`: one thread for a single mention); ``--background-load N``
 keeps N busy-loop processes running during the in-process measurements (bounded by
-``--load-seconds``), as on a machine shared with other jobs.
+``--load-seconds``), as on a machine shared with other jobs. ``--baseline`` also times single
+mentions with the index's model on torch in float32 (the reference the other variants are held
+to), in the same process and minute, under the same background load.
 """
 
 from __future__ import annotations
@@ -209,9 +212,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         choices=("dense", "sparse", "hybrid"),
         help="link mode (default: the linker's: hybrid when the index has a sparse part)",
     )
+    parser.add_argument(
+        "--baseline", action="store_true", help="also single mentions on torch float32"
+    )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
-    from entitylink import Linker, load_benchmark
+    from entitylink import Encoder, Linker, load_benchmark
     from entitylink.encoding.threads import available_cores, threads_for
 
     if args.threads:
@@ -232,10 +238,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     linker = Linker.from_dir(args.index, device="cpu", search_params=params, **overrides)
     linker.mode = args.mode
+    reference = None
+    if args.baseline:
+        config = linker.index.manifest.encoder  # the same index, its model on torch float32
+        torch_fp32 = {"backend": "torch", "dtype": "float32", "quantize": None}
+        encoder = Encoder.from_config(config, device="cpu", threads=args.threads, **torch_fp32)
+        reference = Linker(encoder, linker.index)
+        reference.mode = args.mode
     busy = background_load(args.background_load, args.load_seconds)
     try:
         one = single(linker, mentions[: args.single], args.k)
         many = batch(linker, mentions, args.k)
+        if reference is not None:
+            baseline = single(reference, mentions[: args.single], args.k)
+            baseline["encoder"] = reference.encoder.config()
     finally:
         for process in busy:
             process.kill()
@@ -261,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "load": load,
         "single": one,
         "batch": many,
+        **({"baseline_single": baseline} if reference is not None else {}),
         "dictionary": dictionary_floor(args.index, mentions),
         "targets": TARGETS,
         "meets": {

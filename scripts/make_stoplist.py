@@ -3,6 +3,8 @@
 Usage::
 
     python scripts/make_stoplist.py ../shared/data/vocab/ctd/medic_06Jul2012.txt \
+        ../shared/data/vocab/mesh/mesh_id_label_mappings.tsv \
+        ../shared/data/vocab/mesh/mesh_supp_id_label_mappings.tsv \
         --out entitylink/linking/stoplist.txt
 
 Every name of the vocabulary is matched (no stop list) in the train documents of NCBI-disease and
@@ -25,12 +27,17 @@ TRAIN = ("ncbi-disease", "bc5cdr-disease", "bc5cdr-chemical")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("vocabulary", type=Path)
+    parser.add_argument("vocabulary", type=Path, nargs="+", help="every name of these files")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--min-count", type=int, default=3)
     parser.add_argument("--max-precision", type=float, default=0.1)
     args = parser.parse_args()
-    pairs = [(c.concept_id, name) for c in read_vocabulary(args.vocabulary) for name in c.names]
+    pairs = [
+        (concept.concept_id, name)
+        for path in args.vocabulary
+        for concept in read_vocabulary(path)
+        for name in concept.names
+    ]
     detector = DictionaryDetector.from_names(pairs, DictionaryOptions(stop_list=frozenset()))
     documents: dict[str, str] = {}
     gold: set[tuple[str, int, int]] = set()
@@ -51,7 +58,8 @@ def main() -> None:
     )
     header = [
         "# Names the dictionary detector never matches: common words in biomedical text.",
-        f"# Made by scripts/make_stoplist.py from {args.vocabulary.name} on the train splits of",
+        f"# Made by scripts/make_stoplist.py from {', '.join(p.name for p in args.vocabulary)}",
+        "# on the train splits of",
         f"# {', '.join(TRAIN)} ({len(documents)} documents): names found at least",
         f"# {args.min_count} times of which at most {args.max_precision:.0%} were gold mentions.",
         "# One normalised name a line (lowercased, dashes and possessive 's dropped).",

@@ -1,7 +1,7 @@
 """scispaCy's side of ``scripts/bench_peer.py``; runs in scispaCy's own environment (the
 ``[peer]`` extra, e.g. ``.venv-peer``) and imports nothing of entitylink.
 
-    python scripts/peer_scispacy.py build MEDIC.tsv KB_DIR    # knowledge base + TF-IDF ANN index
+    python scripts/peer_scispacy.py build MEDIC.tsv KB_DIR [EF]  # KB + TF-IDF ANN index
     python scripts/peer_scispacy.py run KB_DIR QUERIES.json SINGLE K  # one fresh process: figures
 
 ``build`` reads the CTD MEDIC file into scispaCy's ``KnowledgeBase`` (its JSONL format) and
@@ -50,16 +50,61 @@ def read_medic(path: Path) -> list[dict[str, object]]:
     return entries
 
 
-def build(vocab: Path, out: Path) -> None:
-    from scispacy.candidate_generation import create_tfidf_ann_index
+def build(vocab: Path, out: Path, ef_construction: int = 2000) -> None:
+    from scispacy import candidate_generation
     from scispacy.linking_utils import KnowledgeBase
+    from scispacy.util import scipy_supports_sparse_float16
 
     out.mkdir(parents=True, exist_ok=True)
     kb_file = out / "kb.jsonl"
     kb_file.write_text("".join(json.dumps(e) + "\n" for e in read_medic(vocab)))
     started = time.perf_counter()
-    create_tfidf_ann_index(str(out), KnowledgeBase(str(kb_file)))
-    (out / "build.json").write_text(json.dumps({"build_s": time.perf_counter() - started}))
+    kb = KnowledgeBase(str(kb_file))
+    how = "create_tfidf_ann_index"
+    if scipy_supports_sparse_float16() and ef_construction == 2000:
+        candidate_generation.create_tfidf_ann_index(str(out), kb)
+    else:
+        how = "same steps, float32 vectors"
+        build_float32(out, kb, ef_construction)
+    took = time.perf_counter() - started
+    (out / "build.json").write_text(
+        json.dumps({"build_s": took, "how": how, "ef_construction": ef_construction})
+    )
+
+
+def build_float32(out: Path, kb: object, ef_construction: int) -> None:
+    """``create_tfidf_ann_index``'s steps and parameters (scispaCy 0.6.2) where SciPy >= 1.11 lacks
+    the float16 sparse matrices it saves (it refuses to run there): the same vectoriser, the
+    same empty-vector removal, the same nmslib HNSW space and M; the vectors file kept float32
+    (only the build reads it); threads: this machine's cores instead of its 60."""
+    import os
+
+    import joblib
+    import nmslib
+    import numpy
+    import scipy.sparse
+    from scispacy.candidate_generation import LinkerPaths
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    paths = LinkerPaths.from_directory(str(out))
+    aliases = list(kb.alias_to_cuis.keys())  # type: ignore[attr-defined]
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 3), min_df=10, dtype=numpy.float32
+    )
+    tfidfs = vectorizer.fit_transform(aliases)
+    joblib.dump(vectorizer, paths.tfidf_vectorizer)
+    keep = numpy.asarray(tfidfs.sum(axis=1) != 0).reshape(-1)
+    aliases = [alias for alias, kept in zip(aliases, keep, strict=True) if kept]
+    tfidfs = tfidfs[keep]
+    Path(paths.concept_aliases_list).write_text(json.dumps(aliases))
+    scipy.sparse.save_npz(paths.tfidf_vectors, tfidfs)
+    index = nmslib.init(
+        method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR
+    )
+    index.addDataPointBatch(tfidfs)
+    params = {"M": 100, "efConstruction": ef_construction, "post": 0}
+    index.createIndex({**params, "indexThreadQty": os.cpu_count() or 1}, print_progress=True)
+    index.saveIndex(paths.ann_index)
 
 
 def run(kb_dir: Path, queries: Path, single: int, k: int) -> None:
@@ -120,6 +165,6 @@ def run(kb_dir: Path, queries: Path, single: int, k: int) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "build":
-        build(Path(sys.argv[2]), Path(sys.argv[3]))
+        build(Path(sys.argv[2]), Path(sys.argv[3]), *map(int, sys.argv[4:5]))
     else:
         run(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
