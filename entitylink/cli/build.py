@@ -30,7 +30,7 @@ EPILOG_REINDEX = """examples:
 
 
 def _size(text: str) -> int:
-    from ..index.vectors import parse_size
+    from ..index.specs import parse_size
 
     try:
         return parse_size(text)

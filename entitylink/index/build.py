@@ -44,15 +44,9 @@ from .directory import ConceptIndex, verify_index
 from .hybrid import write_sparse
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .sparse import SPARSE_FILES, SPARSE_MATRIX
+from .specs import AUTO, choose_spec, default_search_params, estimated_bytes
 from .store import ConceptStore, write_concepts
-from .vectors import (
-    AUTO,
-    VectorIndex,
-    choose_spec,
-    default_search_params,
-    estimated_bytes,
-    release_rows,
-)
+from .vectors import VectorIndex, release_rows
 
 __all__ = [
     "CONCEPTS",
@@ -128,11 +122,11 @@ def build_index(
     spec
         FAISS factory string: ``Flat`` (exact), ``HNSW32``, ``IVF4096,SQ8``..., or ``"auto"``:
         chosen from the number of names and ``memory_budget`` by
-        :func:`~entitylink.index.vectors.choose_spec`, with its search parameters.
+        :func:`~entitylink.index.specs.choose_spec`, with its search parameters.
     search_params
         ``efSearch``, ``nprobe``...; default:
         :func:`~entitylink.index.vectors.default_search_params` (with ``"auto"``: those
-        :func:`~entitylink.index.vectors.choose_spec` gives).
+        :func:`~entitylink.index.specs.choose_spec` gives).
     memory_budget
         Bytes the vector index may take in memory; only used with ``spec="auto"``.
     overwrite
