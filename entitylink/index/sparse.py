@@ -25,15 +25,16 @@ import logging
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..errors import IndexFormatError
 from .checksums import file_checksum
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,17 @@ Matrix = Any  # scipy.sparse.csr_matrix (SciPy has no type stubs here)
 def _vectorizer(
     settings: dict[str, Any], vocabulary: dict[str, int] | None = None
 ) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer  # 1-2 s: only with a sparse part
+
     options = {**settings, "ngram_range": tuple(settings["ngram_range"])}
     return TfidfVectorizer(dtype=np.float32, vocabulary=vocabulary, **options)
+
+
+def _sparse() -> Any:
+    """``scipy.sparse``, imported on first use: an index without a sparse part never needs it."""
+    import scipy.sparse
+
+    return scipy.sparse
 
 
 class SparseIndex:
@@ -94,7 +104,7 @@ class SparseIndex:
         Queries are multiplied in chunks of at most :data:`SEARCH_CELLS` // names rows, so the
         products held at once stay bounded (MeSH: 21 queries of 784k names).
         """
-        queries: Matrix = texts if sp.issparse(texts) else self.encode(list(texts))
+        queries: Matrix = texts if _sparse().issparse(texts) else self.encode(list(texts))
         n = queries.shape[0]
         k = max(1, min(k, len(self)))
         scores = np.full((n, k), -np.inf, dtype=np.float32)
@@ -131,7 +141,7 @@ class SparseIndex:
         terms = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.__getitem__)
         (directory / SPARSE_VOCABULARY).write_text(json.dumps(terms, ensure_ascii=False))
         np.save(directory / SPARSE_IDF, self.vectorizer.idf_.astype(np.float32))
-        sp.save_npz(directory / SPARSE_MATRIX, self.matrix, compressed=False)
+        _sparse().save_npz(directory / SPARSE_MATRIX, self.matrix, compressed=False)
         return {name: file_checksum(directory / name) for name in SPARSE_FILES}
 
     @classmethod
@@ -141,7 +151,7 @@ class SparseIndex:
         try:
             terms = json.loads((directory / SPARSE_VOCABULARY).read_text())
             idf = np.load(directory / SPARSE_IDF, allow_pickle=False)
-            matrix = sp.load_npz(directory / SPARSE_MATRIX)
+            matrix = _sparse().load_npz(directory / SPARSE_MATRIX)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise IndexFormatError(
                 f"{directory}: unreadable sparse index ({type(exc).__name__}: {exc}); "

@@ -124,12 +124,12 @@ import json, sys
 from entitylink import Linker
 linker = Linker.from_dir(sys.argv[1], backend="onnx")
 found = linker.link(["heart attack"], k=3)
-heavy = sorted(m for m in ("torch", "transformers") if m in sys.modules)
+heavy = sorted(m for m in ("torch", "transformers", "sklearn", "scipy") if m in sys.modules)
 print(json.dumps({"heavy": heavy, "top": [c.score for c in found[0]]}))
 """
 
 
-def test_onnx_serving_imports_neither_torch_nor_transformers(
+def test_onnx_serving_imports_neither_torch_nor_transformers_nor_scikit_learn(
     tiny_index: ConceptIndex, tiny_onnx: Encoder, onnx_cache: Path
 ) -> None:
     env = {**os.environ, CACHE_ENV: str(onnx_cache), "HF_HUB_OFFLINE": "1"}
