@@ -48,7 +48,7 @@ from entitylink import read_vocabulary  # noqa: E402
 from entitylink.index.directory import ConceptIndex  # noqa: E402  (entitylink.ConceptIndex imports torch)
 from entitylink.index.specs import parse_size  # noqa: E402
 from entitylink.index.store import ConceptStore  # noqa: E402
-from entitylink.index.vectors import release_rows  # noqa: E402
+from entitylink.index.vector_file import release_rows  # noqa: E402
 
 logger = logging.getLogger("bench_scale")
 K = 10

@@ -22,10 +22,7 @@ memory map), and records each file's checksum (:mod:`.checksums`) in the manifes
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -36,7 +33,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
-from ..errors import IndexFormatError, OutputError
+from ..errors import IndexFormatError
 from ..records import Concept
 from .atomic import building, writing
 from .checksums import copy_hashed, file_checksum
@@ -44,9 +41,10 @@ from .directory import ConceptIndex, verify_index
 from .hybrid import write_sparse
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .sparse import SPARSE_FILES, SPARSE_MATRIX
-from .specs import AUTO, choose_spec, default_search_params, estimated_bytes
+from .specs import AUTO, choose_spec, default_search_params
 from .store import ConceptStore, write_concepts
-from .vectors import VectorIndex, release_rows
+from .vector_file import allocate, check_space, release_rows
+from .vectors import VectorIndex
 
 __all__ = [
     "CONCEPTS",
@@ -58,7 +56,6 @@ __all__ = [
     "flat_vectors",
     "library_versions",
     "reindex",
-    "release_rows",
     "verify_index",
 ]
 
@@ -71,7 +68,7 @@ NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
 """Fills ``vectors[i]`` with the vector of the store's name ``i``, for every row (the hook
 :func:`build_index` takes as ``encode_names``; :mod:`entitylink.tables.ray` gives one on Ray).
 ``vectors`` is a memory map of the whole vector file: call
-:func:`~entitylink.index.vectors.release_rows` on each chunk once written, or the process's RSS
+:func:`~entitylink.index.vector_file.release_rows` on each chunk once written, or the process's RSS
 grows with the number of names."""
 
 
@@ -85,7 +82,7 @@ def _encode_names(
     encode_names: NameEncoding | None,
 ) -> np.memmap[Any, Any]:
     """Encode every name, chunk by chunk, into a float32 ``.npy`` memory map."""
-    vectors = _allocate(path, n, encoder.dim)
+    vectors = allocate(path, n, encoder.dim)
     if encode_names is not None:
         encode_names(store, vectors)
         vectors.flush()
@@ -152,7 +149,7 @@ def build_index(
         sha256 = counts.pop("sha256")
         n = counts["names"]
         spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
-        _check_space(tmp, out, n, encoder.dim, spec)
+        check_space(tmp, out, n, encoder.dim, spec)
         with writing(out / VECTORS, inside=tmp):
             vectors = _encode_names(
                 store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
@@ -210,7 +207,7 @@ def reindex(
     with building(out, overwrite) as tmp:
         with writing(out / CONCEPTS, inside=tmp):
             checksums = {CONCEPTS: copy_hashed(src.path / CONCEPTS, tmp / CONCEPTS)}
-        _check_space(tmp, out, len(src.vectors), src.vectors.dim, spec)
+        check_space(tmp, out, len(src.vectors), src.vectors.dim, spec)
         with writing(out / VECTORS, inside=tmp):
             vectors = flat_vectors(src, tmp / "vectors.npy")
             checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
@@ -247,7 +244,7 @@ def flat_vectors(index: ConceptIndex, path: Path) -> np.memmap[Any, Any]:
     """The vectors of a ``Flat`` index directory, exactly, in a float32 ``.npy`` at ``path``."""
     _require_flat(index)
     n, dim = len(index.vectors), index.vectors.dim
-    vectors = _allocate(path, n, dim)
+    vectors = allocate(path, n, dim)
     for start in range(0, n, ENCODE_CHUNK):
         count = min(ENCODE_CHUNK, n - start)
         vectors[start : start + count] = index.vectors.index.reconstruct_n(start, count)
@@ -262,38 +259,6 @@ def _closing(store: ConceptStore) -> Iterator[ConceptStore]:
         yield store
     finally:
         store.engine.dispose()
-
-
-def _allocate(path: Path, n: int, dim: int) -> np.memmap[Any, Any]:
-    """A float32 ``.npy`` memory map of ``n`` rows whose blocks are reserved on disk now.
-
-    Without the reservation the file is sparse, and a disk that fills while the vectors are
-    written kills the process with SIGBUS; with it, a full disk is an ``OSError`` here.
-    """
-    vectors = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    with path.open("r+b") as handle:
-        try:
-            os.posix_fallocate(handle.fileno(), 0, path.stat().st_size)
-        except OSError as exc:
-            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
-                del vectors
-                raise
-    return vectors
-
-
-def _check_space(tmp: Path, out: Path, names: int, dim: int, spec: str) -> None:
-    """Refuse to start encoding when the disk cannot hold the vectors and the FAISS file."""
-    try:
-        faiss_bytes = estimated_bytes(spec, names, dim)
-    except ValueError:  # HNSW, IVF with other codes: at least the flat size is a fair floor
-        faiss_bytes = names * dim * 4
-    needed = names * dim * 4 + faiss_bytes
-    free = shutil.disk_usage(tmp).free
-    if needed > free:
-        raise OutputError(
-            f"no space left on device while writing {out}: {names} names of dimension {dim} "
-            f"need about {needed / 1e6:.1f} MB, {free / 1e6:.1f} MB free"
-        )
 
 
 def _require_flat(index: ConceptIndex) -> None:

@@ -11,9 +11,7 @@ Which factory string to use, and its search parameters: :mod:`entitylink.index.s
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import mmap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from numpy.typing import NDArray
 from ..encoding.threads import threads_for
 from ..errors import IndexFormatError
 from .checksums import HashingFile
+from .vector_file import gather_rows, release_rows, training_rows
 
 logger = logging.getLogger(__name__)
 
@@ -32,63 +31,6 @@ TRAIN_SAMPLE = 200_000  # vectors used to train IVF / PQ / SQ indexes
 ADD_CHUNK = 65_536
 # IO_FLAG_MMAP_IFC (recent FAISS) maps flat codes and IVF lists; IO_FLAG_MMAP only IVF lists
 MMAP_FLAGS = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP) | faiss.IO_FLAG_READ_ONLY
-
-
-_MADV_DONTNEED = 4
-_PAGE = mmap.PAGESIZE
-
-
-def release_rows(array: NDArray[Any], start: int, stop: int) -> None:
-    """Drop rows ``start:stop`` of a shared memory-mapped array from this process's memory.
-
-    The pages stay in the page cache (written back when dirty) and are read again if touched,
-    but no longer count in the process's RSS: a build that streams through a vector file of
-    12M names (18 GB at 384-d) keeps one chunk resident, not the whole file. Arrays that are
-    not shared memory maps (in memory, or copy-on-write) are left alone.
-    """
-    if not isinstance(array, np.memmap) or array.mode not in ("r", "r+", "w+") or stop <= start:
-        return
-    row = array.strides[0] if array.ndim else array.itemsize
-    first = array.ctypes.data + start * row
-    begin = -(-first // _PAGE) * _PAGE  # only whole pages inside the rows
-    end = (array.ctypes.data + stop * row) // _PAGE * _PAGE
-    if end > begin:
-        _libc().madvise(ctypes.c_void_p(begin), ctypes.c_size_t(end - begin), _MADV_DONTNEED)
-
-
-def _libc() -> Any:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    return libc
-
-
-def training_rows(n: int, size: int, seed: int = 0) -> NDArray[np.int64]:
-    """``min(n, size)`` distinct rows of ``range(n)``, sorted, drawn with ``seed``.
-
-    Memory is that of the sample, not of ``n`` (a permutation of 12M rows is 96 MB).
-    """
-    if n <= size:
-        return np.arange(n, dtype=np.int64)
-    rows = np.random.default_rng(seed).choice(n, size=size, replace=False)
-    return np.sort(rows).astype(np.int64)
-
-
-def gather_rows(
-    vectors: NDArray[np.float32], rows: NDArray[np.int64], chunk: int = 1024
-) -> NDArray[np.float32]:
-    """``vectors[rows]`` (``rows`` sorted) as a new array, ``chunk`` rows at a time, each
-    span released once copied (:func:`release_rows`).
-
-    Reading scattered rows of a memory map faults in whole runs of pages around each (the
-    kernel's fault-around), so a 200,000-row sample of a 12M-row file would map most of it.
-    """
-    out = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        out[start : start + len(part)] = vectors[part]
-        release_rows(vectors, int(part[0]), int(part[-1]) + 1)
-    release_rows(vectors, 0, len(vectors))  # the pages faulted in around the chunks' edges
-    return out
 
 
 class RowSelector:

@@ -31,7 +31,7 @@ from ..encoding.threads import claim_share
 from ..errors import IndexFormatError, MissingDependencyError
 from ..index.build import ENCODE_CHUNK, NameEncoding
 from ..index.store import ConceptStore
-from ..index.vectors import release_rows
+from ..index.vector_file import release_rows
 from ..linking.linker import Linker
 from .dataframe import link_dataframe
 

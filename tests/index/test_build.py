@@ -263,7 +263,7 @@ class HashingEncoder:
         return {"model": "test:hashing", "dim": self.dim}
 
     def encode(self, names: list[str], batch_size: int = 128) -> np.ndarray:
-        from tests.index.test_vectors import resident_bytes
+        from tests.index.arrays import resident_bytes
 
         self.resident.append(resident_bytes(Path("vectors.npy")))
         rng = np.random.default_rng(len(self.resident))

@@ -79,7 +79,7 @@ def test_disk_fills_while_vectors_are_reserved_no_sigbus(
     disk: Path, tiny_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without the up-front check, the memory map's blocks are reserved: an error, no SIGBUS."""
-    monkeypatch.setattr(build_module, "_check_space", lambda *args: None)
+    monkeypatch.setattr(build_module, "check_space", lambda *args: None)
     out = old_index(disk, tiny_encoder)
 
     def unreached(self: HashingFile, data: bytes) -> int:
@@ -95,7 +95,7 @@ def test_disk_fills_while_vectors_are_reserved_no_sigbus(
 def test_disk_fills_while_faiss_writes(
     disk: Path, tiny_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build_module, "_check_space", lambda *args: None)
+    monkeypatch.setattr(build_module, "check_space", lambda *args: None)
     out = old_index(disk, tiny_encoder)
     fill(disk, leave=420_000)  # SQLite and the .npy vectors fit, the FAISS file does not
     with pytest.raises(OutputError, match=rf"while writing {out}/vectors.faiss; the partial"):

@@ -9,12 +9,10 @@ import pytest
 from entitylink import ConceptIndex, IndexFormatError
 from entitylink.index.manifest import VECTORS
 from entitylink.index.specs import default_search_params, estimated_bytes
-from entitylink.index.vectors import VectorIndex, gather_rows, release_rows, training_rows
+from entitylink.index.vector_file import release_rows
+from entitylink.index.vectors import VectorIndex
 
-
-def unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
-    vectors = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+from .arrays import resident_bytes, unit_vectors, written_memmap
 
 
 @pytest.mark.parametrize("spec", ["Flat", "HNSW16", "IVF8,Flat", "SQ8", "IVF8,PQ8x4fs,RFlat"])
@@ -107,38 +105,6 @@ def test_a_corrupt_faiss_file_is_an_index_format_error(
         ConceptIndex.load(path)
 
 
-def resident_bytes(path: Path) -> int:
-    """RSS of this process's mappings of ``path`` (from /proc/self/smaps)."""
-    total, inside = 0, False
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        first = line.split()[0] if line.split() else ""
-        if "-" in first and not first.endswith(":"):  # a mapping's header line
-            inside = line.rstrip().endswith(str(path))
-        elif inside and first == "Rss:":
-            total += int(line.split()[1]) * 1024
-    return total
-
-
-def written_memmap(path: Path, n: int, dim: int) -> np.memmap:
-    vectors = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    vectors[:] = unit_vectors(n, dim)
-    return vectors
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
-def test_release_rows_unmaps_pages_and_keeps_the_data(tmp_path: Path) -> None:
-    vectors = written_memmap(tmp_path / "v.npy", 4096, 256)  # 4 MB, all resident once written
-    assert resident_bytes(tmp_path / "v.npy") >= 4_000_000
-    release_rows(vectors, 0, 2048)
-    assert resident_bytes(tmp_path / "v.npy") <= 2_200_000
-    release_rows(vectors, 2048, 4096)
-    assert resident_bytes(tmp_path / "v.npy") <= 4 * 4096  # the header and edge pages
-    assert np.allclose(vectors, unit_vectors(4096, 256))  # the page cache kept the data
-    plain = unit_vectors(16, 8)
-    release_rows(plain, 0, 16)  # not a memory map: left alone
-    assert np.allclose(plain, unit_vectors(16, 8))
-
-
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
 @pytest.mark.parametrize("spec", ["Flat", "IVF16,PQ8x4fs"])
 def test_fill_keeps_no_vector_file_pages_resident(tmp_path: Path, spec: str) -> None:
@@ -150,21 +116,3 @@ def test_fill_keeps_no_vector_file_pages_resident(tmp_path: Path, spec: str) -> 
     index.fill(vectors)
     assert len(index) == 20_000
     assert resident_bytes(tmp_path / "v.npy") <= 4 * 4096  # the header and edge pages
-
-
-def test_training_rows_are_a_sorted_sample_without_a_full_permutation() -> None:
-    rows = training_rows(12_000_000, 1000, seed=3)
-    assert len(rows) == len(set(rows.tolist())) == 1000
-    assert np.all(np.diff(rows) > 0) and rows[-1] < 12_000_000
-    assert np.array_equal(rows, training_rows(12_000_000, 1000, seed=3))
-    assert np.array_equal(training_rows(5, 1000), np.arange(5))
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
-def test_a_training_sample_leaves_no_vector_file_pages_resident(tmp_path: Path) -> None:
-    vectors = written_memmap(tmp_path / "v.npy", 20_000, 64)
-    release_rows(vectors, 0, len(vectors))
-    rows = training_rows(20_000, 3_000, seed=1)
-    sample = gather_rows(vectors, rows, chunk=256)
-    assert np.array_equal(sample, unit_vectors(20_000, 64)[rows])
-    assert resident_bytes(tmp_path / "v.npy") <= 4 * 4096
