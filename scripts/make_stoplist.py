@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from entitylink import read_vocabulary
 from entitylink.evaluation.benchmarks import load_benchmark
@@ -28,7 +27,11 @@ TRAIN = ("ncbi-disease", "bc5cdr-disease", "bc5cdr-chemical")
 
 
 def common_names(
-    vocabulary: Path, documents: dict[str, str], gold: set[tuple[str, int, int]], args: Any
+    vocabulary: Path,
+    documents: dict[str, str],
+    gold: set[tuple[str, int, int]],
+    min_count: int,
+    max_precision: float,
 ) -> tuple[list[str], Counter[str], Counter[str]]:
     """The names of one vocabulary (matched by a detector of its names alone) that are common
     words in ``documents``; and every matched name's counts, found and gold."""
@@ -43,7 +46,7 @@ def common_names(
     stop = [
         key
         for key, count in found.items()
-        if count >= args.min_count and hits[key] / count <= args.max_precision
+        if count >= min_count and hits[key] / count <= max_precision
     ]
     return stop, found, hits
 
@@ -64,7 +67,9 @@ def main() -> None:
     stop: set[str] = set()
     found, hits = Counter[str](), Counter[str]()
     for vocabulary in args.vocabulary:  # apart: a longer name of another file hides none
-        names, found_here, hits_here = common_names(vocabulary, documents, gold, args)
+        names, found_here, hits_here = common_names(
+            vocabulary, documents, gold, args.min_count, args.max_precision
+        )
         print(f"{vocabulary.name}: {len(names)} names of {len(found_here)} matched")
         stop.update(names)
         found.update(found_here)

@@ -99,11 +99,7 @@ class Batcher:
         try:
             return await asyncio.wait_for(future, self.settings.timeout_s)
         except TimeoutError:
-            self._count_rejected("timeout")
-            raise ServiceOverloadedError(
-                f"no answer within timeout_s={self.settings.timeout_s:g} s; retry later",
-                retry_after=1,
-            ) from None
+            raise self._timed_out() from None
         finally:  # timed out or the client went away: its mentions leave the queue
             self._drop(job)
 
@@ -118,11 +114,7 @@ class Batcher:
                 loop.run_in_executor(self._executor, work), self.settings.timeout_s
             )
         except TimeoutError:
-            self._count_rejected("timeout")
-            raise ServiceOverloadedError(
-                f"no answer within timeout_s={self.settings.timeout_s:g} s; retry later",
-                retry_after=1,
-            ) from None
+            raise self._timed_out() from None
 
     async def close(self) -> None:
         """Answer what waits, then stop the loop and the worker thread."""
@@ -145,6 +137,14 @@ class Batcher:
     def _count_rejected(self, reason: str) -> None:
         if self.metrics is not None:
             self.metrics.rejected.labels(reason=reason).inc()
+
+    def _timed_out(self) -> ServiceOverloadedError:
+        """Count a request that got no answer within ``timeout_s``; the error to raise."""
+        self._count_rejected("timeout")
+        return ServiceOverloadedError(
+            f"no answer within timeout_s={self.settings.timeout_s:g} s; retry later",
+            retry_after=1,
+        )
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
