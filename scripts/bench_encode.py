@@ -10,10 +10,11 @@ that is busy slows all of them alike; the speedup is the median of per-repetitio
     python scripts/bench_encode.py --variant bfloat16 --variant int8 --variant max_tokens=4096
     python scripts/bench_encode.py --backend onnx --variant onnx-int8
 
-Variants: ``bfloat16`` (autocast), ``int8`` (dynamic quantisation), ``onnx``, ``onnx-int8``
-(ONNX Runtime, float32 or int8), ``max_tokens=N`` (a token budget per batch instead of 128
-names), ``batch=N`` (another fixed batch size). ``--backend onnx`` makes entitylink's own row
-ONNX Runtime (the reference loop stays the model card's, in torch). ``floor`` gives the
+Variants: ``bfloat16`` (autocast), ``int8`` (dynamic quantisation), ``onnx``, ``onnx-int8``,
+``onnx-int8-block`` (ONNX Runtime, float32, int8 or 8-bit blocks), ``max_tokens=N`` (a token
+budget per batch instead of 128 names), ``batch=N`` (another fixed batch size). ``--backend
+onnx`` makes entitylink's own row ONNX Runtime (the reference loop stays the model card's, in
+torch). ``floor`` gives the
 weight-streaming floor of one mention: the model's weight bytes over the measured memory
 bandwidth (a single mention reads every weight once for a handful of tokens).
 """
@@ -105,14 +106,15 @@ def _variant(base: str, name: str) -> tuple[Encoder | None, dict[str, Any]]:
         return Encoder(base, quantize="int8", device="cpu", **common), {}
     if kind == "onnx":
         return Encoder(base, backend="onnx", **common), {}
-    if kind == "onnx-int8":
-        return Encoder(base, backend="onnx", quantize="int8", **common), {}
+    if kind in ("onnx-int8", "onnx-int8-block"):
+        return Encoder(base, backend="onnx", quantize=kind.removeprefix("onnx-"), **common), {}
     if kind == "max_tokens" and value.isdigit():
         return None, {"max_tokens": int(value)}
     if kind == "batch" and value.isdigit():
         return None, {"batch_size": int(value)}
     raise SystemExit(
-        f"unknown variant {name!r}: bfloat16, int8, onnx, onnx-int8, max_tokens=N or batch=N"
+        f"unknown variant {name!r}: bfloat16, int8, onnx, onnx-int8, onnx-int8-block, "
+        "max_tokens=N or batch=N"
     )
 
 

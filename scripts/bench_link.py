@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         help="encoder and FAISS threads (default: the thread policy; FAISS: its own)",
     )
     parser.add_argument("--backend", choices=("torch", "onnx"), help="default: the index's")
-    parser.add_argument("--quantize", choices=("int8",), help="default: the index's")
+    parser.add_argument("--quantize", choices=("int8", "int8-block"), help="default: the index's")
     parser.add_argument(
         "--background-load", type=int, default=0, metavar="N", help="busy-loop processes"
     )

@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--peer-python", type=Path, default=ROOT / ".venv-peer" / "bin" / "python")
     parser.add_argument("--kb-dir", type=Path, default=ROOT / "indexes" / "scispacy-medic")
     parser.add_argument("--backend", choices=("torch", "onnx"), help="entitylink's encoder")
-    parser.add_argument("--quantize", choices=("int8",))
+    parser.add_argument("--quantize", choices=("int8", "int8-block"))
     parser.add_argument("--threads", type=int, help="entitylink encoder threads (default: policy)")
     parser.add_argument("--single", type=int, default=200, help="mentions timed one by one")
     parser.add_argument("-k", type=int, default=10)

@@ -62,7 +62,10 @@ def add_encoder_speed_options(parser: argparse.ArgumentParser, *, dtype: bool = 
             help="bfloat16: autocast, torch only (default float32)",
         )
     parser.add_argument(
-        "--quantize", choices=QUANTIZATIONS, help="int8: dynamic quantisation (CPU only)"
+        "--quantize",
+        choices=QUANTIZATIONS,
+        help="int8: dynamic quantisation (CPU only); int8-block (onnx only): 8-bit weights "
+        "in blocks of 32, closer to float32",
     )
 
 

@@ -34,7 +34,7 @@ Only vocabulary names are used unless --add-benchmark-train names a benchmark.
 def add_train_command(commands: Any, formatter: Any, *parents: argparse.ArgumentParser) -> None:
     from ..encoding.options import DEFAULT_MODEL, POOLINGS
     from ..evaluation.benchmarks import BENCHMARKS
-    from ..training.config import TrainingConfig
+    from ..training.config import BiosynConfig, TrainingConfig
     from ..training.pairs import MAX_PAIRS_PER_CONCEPT
     from ..vocabularies import FORMATS
 
@@ -94,9 +94,18 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
     size.add_argument(
         "--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes"
     )
-    optim = train.add_argument_group("optimisation (SapBERT's defaults)")
-    optim.add_argument("--lr", type=float, default=defaults.learning_rate, help="AdamW rate")
-    optim.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    optim = train.add_argument_group("optimisation (SapBERT's defaults; biosyn: BioSyn's)")
+    optim.add_argument(
+        "--lr",
+        type=float,
+        help=f"AdamW rate (default: {defaults.learning_rate:g}; "
+        f"biosyn: {BiosynConfig.learning_rate:g})",
+    )
+    optim.add_argument(
+        "--weight-decay",
+        type=float,
+        help=f"default: {defaults.weight_decay:g}; biosyn: {BiosynConfig.weight_decay:g}",
+    )
     optim.add_argument("--seed", type=int, default=0, help="pair sampling and batch order")
     optim.add_argument("--bf16", action="store_true", help="bfloat16 autocast (GPUs, recent CPUs)")
     optim.add_argument(
@@ -184,6 +193,8 @@ def run_biosyn(args: argparse.Namespace) -> None:
         max_length=args.max_length,
         batch_size=args.batch_size or BiosynConfig.batch_size,
         epochs=args.epochs,
+        learning_rate=BiosynConfig.learning_rate if args.lr is None else args.lr,
+        weight_decay=BiosynConfig.weight_decay if args.weight_decay is None else args.weight_decay,
         max_minutes=args.max_minutes,
         seed=args.seed,
         device=args.device,
@@ -238,8 +249,10 @@ def run_train(args: argparse.Namespace) -> None:
         epochs=args.epochs,
         max_steps=args.max_steps,
         max_minutes=args.max_minutes,
-        learning_rate=args.lr,
-        weight_decay=args.weight_decay,
+        learning_rate=TrainingConfig.learning_rate if args.lr is None else args.lr,
+        weight_decay=TrainingConfig.weight_decay
+        if args.weight_decay is None
+        else args.weight_decay,
         seed=args.seed,
         device=args.device,
         bf16=args.bf16,

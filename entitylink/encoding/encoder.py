@@ -37,6 +37,7 @@ from .options import (
     DEFAULT_MODEL,
     DTYPES,
     OFFLINE_DEFAULT,
+    ONNX_ONLY_QUANTIZATIONS,
     POOLINGS,
     QUANTIZATIONS,
     SAPBERT,
@@ -96,8 +97,11 @@ class Encoder:
         ``"float32"`` (default) or ``"bfloat16"``: run the model under bfloat16 autocast (torch
         backend; fast on CPUs with AVX512-BF16 or AMX, and on GPUs); vectors come back float32.
     quantize
-        ``None`` (default) or ``"int8"``: dynamic int8 quantisation of the weights, CPU only
-        (torch: ``quantize_dynamic`` of the Linear layers; ONNX: onnxruntime's).
+        ``None`` (default), ``"int8"``: dynamic int8 quantisation of the weights, CPU only
+        (torch: ``quantize_dynamic`` of the Linear layers; ONNX: onnxruntime's, per channel),
+        or ``"int8-block"`` (ONNX only): 8-bit weights in blocks of 32 values, each block with
+        its own scale (onnxruntime's ``MatMulNBits``), which keeps the vectors much closer to
+        float32 than ``"int8"`` (see :mod:`.onnx`).
     backend
         ``"torch"`` (default) or ``"onnx"`` (ONNX Runtime, the ``[onnx]`` extra; the graph is
         exported on first use and cached, see :mod:`.onnx`).
@@ -134,6 +138,8 @@ class Encoder:
             )
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        if quantize in ONNX_ONLY_QUANTIZATIONS and backend != "onnx":
+            raise ValueError(f"quantize={quantize!r} needs backend='onnx'")
         if backend == "onnx" and (dtype != "float32" or (device or "cpu") != "cpu"):
             raise ValueError("the onnx backend runs float32 or int8 on the CPU (dtype, device)")
         if threads is not None and threads < 1:

@@ -6,6 +6,7 @@ transformers) and cached under ``$ENTITYLINK_CACHE/onnx/<key>/`` (default
 
     model.onnx        float32 graph: input_ids, attention_mask -> last_hidden_state
     model.int8.onnx   the same with int8 weights (onnxruntime dynamic quantisation), on request
+    model.int8-block.onnx   8-bit weights in blocks of 32 (``MatMulNBits``), on request
     tokenizer.json    the checkpoint's fast tokenizer
     source.json       what was exported, from where, with which versions
 
@@ -35,7 +36,8 @@ CACHE_ENV = "ENTITYLINK_CACHE"
 EXPORT_VERSION = 1  # bump when the exported graph changes: a new cache key
 ONNX_HINT = "pip install 'entitylink[onnx]'"
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
-FILES = {None: "model.onnx", "int8": "model.int8.onnx"}
+FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.onnx"}
+BLOCK = 32  # int8-block: weights quantised in blocks of this many values, one scale each
 
 
 def cache_dir() -> Path:
@@ -92,7 +94,8 @@ def onnx_files(location: str, quantize: str | None) -> tuple[Path, Path]:
 
         export_onnx(location, directory)
     if not graph.is_file():
-        quantize_int8(directory / FILES[None], graph)
+        quantizer = quantize_blocks if quantize == "int8-block" else quantize_int8
+        quantizer(directory / FILES[None], graph)
     return graph, directory / TOKENIZER_FILE
 
 
@@ -105,6 +108,39 @@ def quantize_int8(source: Path, target: Path) -> None:
         raise MissingDependencyError(f"onnxruntime is not installed ({exc}): {ONNX_HINT}") from exc
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+    partial.replace(target)
+
+
+def quantize_blocks(source: Path, target: Path) -> None:
+    """Every MatMul's weights as 8-bit integers in blocks of ``BLOCK`` values along the input
+    axis, each block with its own scale (onnxruntime's ``MatMulNBits``), the activations
+    quantised per block at run time (``accuracy_level`` 4). On MiniLM and 1,500 MeSH names the
+    mean cosine to float32 is 0.9996, against 0.992 for per-channel ``int8``; a single mention
+    runs about as fast (``scripts/bench_link.py``)."""
+    try:
+        import onnx
+        from onnxruntime.quantization.matmul_nbits_quantizer import (
+            DefaultWeightOnlyQuantConfig,
+            MatMulNBitsQuantizer,
+        )
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"onnx-ir or onnxruntime missing ({exc}): {ONNX_HINT}"
+        ) from exc
+    config = DefaultWeightOnlyQuantConfig(
+        block_size=BLOCK, is_symmetric=True, accuracy_level=4, bits=8
+    )
+    quantizer = MatMulNBitsQuantizer(
+        onnx.load(str(source)),
+        bits=8,
+        block_size=BLOCK,
+        is_symmetric=True,
+        accuracy_level=4,
+        algo_config=config,
+    )
+    quantizer.process()
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    quantizer.model.save_model_to_file(str(partial), use_external_data_format=False)
     partial.replace(target)
 
 

@@ -7,5 +7,6 @@ OFFLINE_DEFAULT = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MODEL = OFFLINE_DEFAULT
 POOLINGS = ("cls", "mean")
 DTYPES = ("float32", "bfloat16")
-QUANTIZATIONS = ("int8",)
+QUANTIZATIONS = ("int8", "int8-block")
+ONNX_ONLY_QUANTIZATIONS = ("int8-block",)
 BACKENDS = ("torch", "onnx")

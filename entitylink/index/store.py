@@ -19,12 +19,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from urllib.parse import quote
 
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from tqdm.auto import tqdm
 
 from ..errors import IndexFormatError, VocabularyError
@@ -50,6 +51,9 @@ names_table = sa.Table(
     sa.Column("name", sa.String, nullable=False),
 )
 CONCEPT_BATCH = 20_000
+# Read-only stores map the file (up to this size) instead of reading it page by page: a
+# single-mention lookup on MeSH took 0.27 ms instead of 0.38 ms (scripts/bench_link.py).
+MMAP_BYTES = 1 << 30
 
 
 def _in_json(column: sa.Column[Any], values: str) -> sa.ColumnElement[bool]:
@@ -76,6 +80,9 @@ _LOOKUP = (
     .join(concepts_table, concepts_table.c.id == names_table.c.concept_id)
     .where(_in_json(names_table.c.row, "rows"))
 )
+# lookup() runs once per link() call: it hands this SQL to the driver, which spares SQLAlchemy's
+# parameter and row processing (about 0.05 ms of a 5 ms single-mention link).
+_LOOKUP_SQL = str(_LOOKUP.compile(dialect=sqlite_dialect.dialect()))
 _ALT_IDS = sa.select(concepts_table.c.id, concepts_table.c.alt_ids).where(
     _in_json(concepts_table.c.id, "ids")
 )
@@ -114,10 +121,7 @@ class ConceptStore:
         self.path = Path(path)
         if readonly:
             uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
-            self.engine = sa.create_engine(
-                "sqlite://",
-                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
-            )
+            self.engine = sa.create_engine("sqlite://", creator=lambda: _open_readonly(uri))
         else:
             self.engine = sa.create_engine(f"sqlite:///{self.path}")
 
@@ -134,8 +138,9 @@ class ConceptStore:
         try:
             with self.engine.connect() as connection:
                 yield connection
-        except sa.exc.DBAPIError as exc:
-            reason = str(exc.orig).strip() or type(exc.orig).__name__
+        except (sa.exc.DBAPIError, sqlite3.Error) as exc:
+            error = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+            reason = str(error).strip() or type(error).__name__
             raise IndexFormatError(
                 f"{self.path}: SQLite cannot read it ({reason}); run entitylink verify on the "
                 "index directory, or rebuild it"
@@ -209,7 +214,8 @@ class ConceptStore:
         """The names at ``rows`` with their concepts, by row, in one query."""
         wanted = json.dumps(sorted({int(row) for row in rows}))
         with self._reading() as connection:
-            result = connection.execute(_LOOKUP, {"rows": wanted})
+            driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+            result = driver.execute(_LOOKUP_SQL, (wanted,))
             return {r[0]: NameRow(r[0], r[1], r[2], r[3], _split(r[4])) for r in result}
 
     def alt_ids(self, concept_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -272,6 +278,12 @@ class ConceptStore:
 
 
 _CONCEPT_FIELDS = tuple(field.name for field in fields(Concept))
+
+
+def _open_readonly(uri: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return connection
 
 
 def _hash_concept(hasher: Any, concept: Concept) -> None:

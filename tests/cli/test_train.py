@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +42,28 @@ def test_train_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> No
     text = capsys.readouterr().out
     for option in ("--max-minutes", "--resume", "--add-benchmark-train", "--bf16", "--device"):
         assert option in text
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], 1e-5), (["--lr", "3e-5"], 3e-5)])
+def test_biosyn_takes_lr_and_defaults_to_biosyn_s(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: list[str], expected: float
+) -> None:
+    from entitylink.cli import train as cli_train
+    from entitylink.training import biosyn
+
+    seen: dict[str, Any] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(*args: object, **kwargs: object) -> None:
+        seen["config"] = args[3]
+        raise Stop
+
+    monkeypatch.setattr(biosyn, "biosyn_data", lambda benchmark, splits: ([], ()))
+    monkeypatch.setattr(biosyn, "train_biosyn", fake_train)
+    monkeypatch.setattr(cli_train, "_base_vectors", lambda args, dictionary: None)
+    argv = ["train", "--objective", "biosyn", "--benchmark", "ncbi-disease"]
+    with pytest.raises(Stop):
+        main([*argv, "--out", str(tmp_path / "m"), *given])
+    assert seen["config"].learning_rate == expected

@@ -69,6 +69,23 @@ def test_int8_is_close_and_cached_beside_fp32(onnx_cache: Path, tiny_model_dir: 
     assert int8.config()["backend"] == "onnx" and int8.config()["quantize"] == "int8"
 
 
+def test_int8_block_is_closer_to_fp32_than_int8(onnx_cache: Path, tiny_model_dir: Path) -> None:
+    fp32 = Encoder(str(tiny_model_dir), pooling="cls", backend="onnx").encode(TEXTS)
+    int8 = Encoder(str(tiny_model_dir), pooling="cls", backend="onnx", quantize="int8")
+    block = Encoder(str(tiny_model_dir), pooling="cls", backend="onnx", quantize="int8-block")
+    block_cosines = _cosines(block.encode(TEXTS), fp32)
+    assert block_cosines.min() >= 0.999
+    assert block_cosines.mean() > _cosines(int8.encode(TEXTS), fp32).mean()
+    (directory,) = [p for p in cache_dir().iterdir() if p.is_dir()]
+    assert (directory / "model.int8-block.onnx").is_file()
+    assert block.config()["quantize"] == "int8-block"
+
+
+def test_int8_block_needs_the_onnx_backend(tiny_model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="int8-block.*onnx"):
+        Encoder(str(tiny_model_dir), quantize="int8-block")
+
+
 def test_tokens_are_transformers_tokens(tiny_onnx: Encoder, tiny_encoder: Encoder) -> None:
     long = "fever " * 100
     expected = tiny_encoder.tokenizer(
