@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..linking import DICTIONARY_THRESHOLD
+from .build import add_encoder_speed_options
+from .link import encoder_overrides
 from .options import positive_int
 
 logger = logging.getLogger("entitylink")
@@ -84,6 +86,7 @@ def add_annotate_command(
     )
     parser.add_argument("--batch-size", type=positive_int, default=32, help="documents per batch")
     parser.add_argument("--mmap", action="store_true", help="memory-map the FAISS file")
+    add_encoder_speed_options(parser, dtype=False)
 
 
 def _detector(spec: str, linker: Any, min_length: int) -> Any:
@@ -121,7 +124,11 @@ def run_annotate(args: argparse.Namespace) -> None:
         ("jsonl", "pubtator", "bioc.json"),
     )
     linker = Linker.from_dir(
-        args.index, device=args.device, mmap=args.mmap, search_params=dict(args.search_param or [])
+        args.index,
+        device=args.device,
+        mmap=args.mmap,
+        search_params=dict(args.search_param or []),
+        **encoder_overrides(args),
     )
     detector = _detector(args.detector, linker, args.min_length)
     threshold = args.threshold

@@ -38,7 +38,9 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_encoder_speed_options(parser: argparse.ArgumentParser, *, dtype: bool = True) -> None:
+def add_encoder_speed_options(
+    parser: argparse.ArgumentParser, *, dtype: bool = True, threads: bool = True
+) -> None:
     """``--backend``, ``--threads``, ``--dtype`` and ``--quantize``: how the encoder runs
     (backend, dtype and quantisation are recorded in the manifest)."""
     from ..encoding.options import BACKENDS, DTYPES, QUANTIZATIONS
@@ -46,14 +48,15 @@ def add_encoder_speed_options(parser: argparse.ArgumentParser, *, dtype: bool = 
     parser.add_argument(
         "--backend",
         choices=BACKENDS,
-        help="torch (default) or onnx: ONNX Runtime, exported once and cached, no torch at "
-        "link time (pip install 'entitylink[onnx]')",
+        help="torch or onnx: ONNX Runtime, exported once and cached, no torch at link time "
+        "(pip install 'entitylink[onnx]'); default: torch, or the index's when linking",
     )
-    parser.add_argument(
-        "--threads",
-        type=positive_int,
-        help="encoder threads (default: 1 for a few mentions, all cores for large inputs)",
-    )
+    if threads:
+        parser.add_argument(
+            "--threads",
+            type=positive_int,
+            help="encoder threads (default: 1 for a few mentions, all cores for large inputs)",
+        )
     if dtype:
         parser.add_argument(
             "--dtype",

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from ..errors import MissingDependencyError
+from .build import add_encoder_speed_options
 from .options import positive_int
 
 logger = logging.getLogger("entitylink")
@@ -55,6 +56,7 @@ def add_serve_command(
         help="processes (default: 1); they share the memory-mapped indexes' pages",
     )
     serve.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    add_encoder_speed_options(serve, dtype=False, threads=False)  # threads: cores // workers
     serve.add_argument(
         "--no-mmap", action="store_true", help="read the FAISS files into memory instead of mapping"
     )
@@ -115,6 +117,8 @@ def run_serve(args: argparse.Namespace) -> None:
         ),
         mmap=not args.no_mmap,
         device=args.device,
+        backend=args.backend,
+        quantize=args.quantize,
     )
     for _, path in config.indexes:  # a missing or broken index fails now, not in the background
         IndexManifest.read(path)

@@ -46,13 +46,16 @@ class Batching:
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
-    """The indexes served (name, directory) and the policies; ``mmap`` maps the FAISS files."""
+    """The indexes served (name, directory) and the policies; ``mmap`` maps the FAISS files;
+    ``backend`` and ``quantize`` run the indexes' encoders another way (``Linker.from_dir``)."""
 
     indexes: tuple[tuple[str, Path], ...]
     limits: Limits = field(default_factory=Limits)
     batching: Batching = field(default_factory=Batching)
     mmap: bool = True
     device: str | None = None
+    backend: str | None = None
+    quantize: str | None = None
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.indexes]
@@ -79,6 +82,8 @@ class ServiceConfig:
             batching=Batching(**data["batching"]),
             mmap=data["mmap"],
             device=data["device"],
+            backend=data.get("backend"),
+            quantize=data.get("quantize"),
         )
 
 

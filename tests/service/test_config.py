@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from entitylink import ConceptIndex
 from entitylink.cli import main
+from entitylink.encoding.onnx import CACHE_ENV
 from entitylink.service import Batching, Limits, ServiceConfig
+from entitylink.service.state import ServiceState
 
 
 def test_config_round_trips_and_refuses_bad_settings() -> None:
@@ -16,6 +19,8 @@ def test_config_round_trips_and_refuses_bad_settings() -> None:
         limits=Limits(max_mentions=7),
         batching=Batching(max_wait_ms=0.5),
         device="cpu",
+        backend="onnx",
+        quantize="int8-block",
     )
     assert ServiceConfig.from_json(config.to_json()) == config
     with pytest.raises(ValueError, match="given twice: a"):
@@ -33,3 +38,14 @@ def test_serve_refuses_a_missing_index_before_starting(
     assert "none" in capsys.readouterr().err
     assert main(["serve", "--index", "=x"]) == 1
     assert "expected --index DIR or --index NAME=DIR" in capsys.readouterr().err
+
+
+def test_indexes_are_served_with_the_configured_backend_and_quantisation(
+    tiny_index: ConceptIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("onnxruntime", reason="pip install 'entitylink[onnx]'")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # the export goes here, not to ~/.cache
+    directory = tiny_index.path
+    config = ServiceConfig(indexes=(("tiny", directory),), backend="onnx", quantize="int8-block")
+    linker = ServiceState(config)._load_one(directory)
+    assert (linker.encoder.backend, linker.encoder.quantize) == ("onnx", "int8-block")
