@@ -42,7 +42,8 @@ from .hybrid import write_sparse
 from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
 from .sparse import SPARSE_FILES, SPARSE_MATRIX
 from .specs import AUTO, choose_spec, default_search_params
-from .store import ConceptStore, write_concepts
+from .store import ConceptStore
+from .store_writer import write_concepts
 from .vector_file import allocate, check_space, release_rows
 from .vectors import VectorIndex
 

@@ -11,13 +11,9 @@ the name's row in the vector index). The store knows nothing about vectors.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
-from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 from urllib.parse import quote
@@ -26,9 +22,8 @@ import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from tqdm.auto import tqdm
 
-from ..errors import IndexFormatError, VocabularyError
+from ..errors import IndexFormatError
 from ..ids import id_variants
 from ..records import Concept
 
@@ -50,7 +45,6 @@ names_table = sa.Table(
     sa.Column("concept_id", sa.String, nullable=False),
     sa.Column("name", sa.String, nullable=False),
 )
-CONCEPT_BATCH = 20_000
 # Read-only stores map the file (up to this size) instead of reading it page by page: a
 # single-mention lookup on MeSH took 0.27 ms instead of 0.38 ms (scripts/bench_link.py).
 MMAP_BYTES = 1 << 30
@@ -277,46 +271,7 @@ class ConceptStore:
             )
 
 
-_CONCEPT_FIELDS = tuple(field.name for field in fields(Concept))
-
-
 def _open_readonly(uri: str) -> sqlite3.Connection:
     connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
     connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return connection
-
-
-def _hash_concept(hasher: Any, concept: Concept) -> None:
-    """Add the concept's JSON to ``hasher``: the JSON of ``asdict(concept)``, without its deep
-    copy (a third of the time of storing 12M names went there)."""
-    record = {name: getattr(concept, name) for name in _CONCEPT_FIELDS}
-    hasher.update(json.dumps(record, ensure_ascii=False).encode() + b"\n")
-
-
-def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyError:
-    """Name the concept ID that made a batch insert fail (within the batch, or stored before)."""
-    counts = Counter(c.concept_id for c in batch)
-    repeated = [i for i, n in counts.items() if n > 1] or [i for i in counts if store.get(i)]
-    return VocabularyError(f"concept ID {min(repeated)!r} occurs more than once")
-
-
-def write_concepts(
-    concepts: Iterable[Concept], store: ConceptStore, progress: bool
-) -> dict[str, Any]:
-    """Store all concepts in batches; returns counts and the sha256 of the concepts as read."""
-    hasher, rows, count = hashlib.sha256(), 0, 0
-    stream = iter(concepts)
-    with tqdm(desc="reading vocabulary", unit=" concepts", disable=not progress) as bar:
-        while batch := list(islice(stream, CONCEPT_BATCH)):
-            for concept in batch:
-                _hash_concept(hasher, concept)
-            try:
-                rows = store.add(batch, rows)
-            except sa.exc.IntegrityError:
-                raise _duplicate_error(store, batch) from None
-            count += len(batch)
-            bar.update(len(batch))
-    if not count:
-        raise VocabularyError("the vocabulary holds no concepts (check the file and its filters)")
-    store.finish()
-    return {"concepts": count, "names": rows, "sha256": hasher.hexdigest()}

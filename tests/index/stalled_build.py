@@ -16,7 +16,7 @@ from typing import Any
 
 from entitylink.cli import main
 from entitylink.encoding.encoder import Encoder
-from entitylink.index import atomic, build, store
+from entitylink.index import atomic, build, store, store_writer
 from entitylink.index.checksums import HashingFile
 from entitylink.index.vectors import VectorIndex
 
@@ -50,7 +50,7 @@ def on_call(cls: Any, method: str, call: int, stage: str, go: str, before: bool 
 def run() -> int:
     stage, go, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
     if stage == "sqlite":
-        store.CONCEPT_BATCH = 50
+        store_writer.CONCEPT_BATCH = 50
         on_call(store.ConceptStore, "add", 3, stage, go, before=False)
     elif stage == "encoding":
         build.ENCODE_CHUNK = 200

@@ -117,7 +117,7 @@ def test_the_vocabulary_hash_is_that_of_the_concepts_asdict_json() -> None:
     import json
     from dataclasses import asdict
 
-    from entitylink.index.store import _hash_concept
+    from entitylink.index.store_writer import _hash_concept
 
     concepts = [
         Concept("C1", "Myocardial infarction", ("heart attack", "MI"), ("T047",), "déf", "MSH"),
