@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -146,20 +148,28 @@ def test_one_log_line_per_request(client: TestClient, caplog: pytest.LogCaptureF
     assert lines[1].startswith("GET /concepts/tiny/X1 404 ")
 
 
-def test_health_is_503_until_the_indexes_load(tiny_index: ConceptIndex) -> None:
+def test_health_is_503_until_the_indexes_load(
+    tiny_index: ConceptIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from entitylink.service import ServiceConfig, create_app
+    from entitylink.service.state import ServiceState
 
+    loaded = threading.Event()  # the loading waits for it: no race with the requests below
+    load_one = ServiceState._load_one
+
+    def held_load(self: ServiceState, path: object) -> object:
+        assert loaded.wait(30), "the test never released the loading"
+        return load_one(self, path)
+
+    monkeypatch.setattr(ServiceState, "_load_one", held_load)
     app = create_app(ServiceConfig(indexes=(("tiny", tiny_index.path),)))
     with TestClient(app) as client:
-        first = client.get("/health")
-        if first.status_code == 503:  # loading in the background
-            assert first.json()["status"] == "loading"
-            assert error(client.post("/link", json={"index": "tiny", "mentions": ["a"]}), 503)
+        assert error(client.get("/health"), 503)["status"] == "loading"
+        assert error(client.post("/link", json={"index": "tiny", "mentions": ["a"]}), 503)
+        loaded.set()
         for _ in range(300):
             if client.get("/health").status_code == 200:
                 break
-            import time
-
             time.sleep(0.05)
         assert client.get("/health").json()["status"] == "ok"
         response = client.post("/link", json={"index": "tiny", "mentions": ["heart attack"]})
