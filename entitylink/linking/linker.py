@@ -99,10 +99,11 @@ class Linker:
         """Load an index directory and the encoder its manifest names (``verify``: compare its
         files with the manifest's checksums first, see :meth:`ConceptIndex.load`).
 
-        ``backend`` (``"torch"``, ``"onnx"``) and ``quantize`` (``"int8"``) run the index's
-        encoder another way than it was built with (checked, see :class:`Linker`); ``threads``:
-        see :class:`~entitylink.encoding.encoder.Encoder`. With ``backend="onnx"`` neither torch
-        nor transformers is imported (once the graph is exported and cached).
+        ``backend`` (``"torch"``, ``"onnx"``) and ``quantize`` (``"int8"``, ``"int8-block"``)
+        run the index's encoder another way than it was built with (checked, see
+        :class:`Linker`); ``threads``: see :class:`~entitylink.encoding.encoder.Encoder`. With
+        ``backend="onnx"`` neither torch nor transformers is imported (once the graph is
+        exported and cached).
         """
         index = ConceptIndex.load(path, mmap=mmap, search_params=search_params, verify=verify)
         overrides: dict[str, object] = {"threads": threads}
