@@ -119,24 +119,13 @@ def quantize_blocks(source: Path, target: Path) -> None:
     runs about as fast (``scripts/bench_link.py``)."""
     try:
         import onnx
-        from onnxruntime.quantization.matmul_nbits_quantizer import (
-            DefaultWeightOnlyQuantConfig,
-            MatMulNBitsQuantizer,
-        )
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
     except ImportError as exc:
         raise MissingDependencyError(
             f"onnx-ir or onnxruntime missing ({exc}): {ONNX_HINT}"
         ) from exc
-    config = DefaultWeightOnlyQuantConfig(
-        block_size=BLOCK, is_symmetric=True, accuracy_level=4, bits=8
-    )
     quantizer = MatMulNBitsQuantizer(
-        onnx.load(str(source)),
-        bits=8,
-        block_size=BLOCK,
-        is_symmetric=True,
-        accuracy_level=4,
-        algo_config=config,
+        onnx.load(str(source)), bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4
     )
     quantizer.process()
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")

@@ -45,8 +45,8 @@ names_table = sa.Table(
     sa.Column("concept_id", sa.String, nullable=False),
     sa.Column("name", sa.String, nullable=False),
 )
-# Read-only stores map the file (up to this size) instead of reading it page by page: a
-# single-mention lookup on MeSH took 0.27 ms instead of 0.38 ms (scripts/bench_link.py).
+# Read-only stores map the file (up to this size) instead of reading it page by page: the
+# lookup SQL for 40 random rows of the MeSH store took 0.26 ms instead of 0.38 ms (sqlite3 alone).
 MMAP_BYTES = 1 << 30
 
 

@@ -82,8 +82,8 @@ class ServiceConfig:
             batching=Batching(**data["batching"]),
             mmap=data["mmap"],
             device=data["device"],
-            backend=data.get("backend"),
-            quantize=data.get("quantize"),
+            backend=data["backend"],
+            quantize=data["quantize"],
         )
 
 
