@@ -9,9 +9,9 @@ index directory built from it, scispaCy from a knowledge base and TF-IDF/nmslib 
 own code (``create_tfidf_ann_index``) builds from the same file, once, under ``--kb-dir``
 (``scripts/peer_scispacy.py``). scispaCy runs in its own environment (``--peer-python``; the
 ``[peer]`` extra, kept apart because spaCy pins its own dependencies). Each system is timed in a
-fresh process: import, load, RSS after load, single-mention p50/p99 (one mention per call), batch
-mentions/s; the ranked concept IDs come back and are scored here with the same code
-(Acc@1/Acc@5, a concept's alternative IDs counting, as ``entitylink evaluate``).
+fresh process: import, load, RSS after load and at the end, single-mention p50/p99 (one mention
+per call), batch mentions/s; the ranked concept IDs come back and are scored here with the same
+code (Acc@1/Acc@5, a concept's alternative IDs counting, as ``entitylink evaluate``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ from entitylink import Linker
 imported = time.perf_counter()
 linker = Linker.from_dir(sys.argv[1], mmap=True, **json.loads(sys.argv[2]))
 loaded = time.perf_counter()
-rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")) / 1024
+def rss_mb():
+    status = open("/proc/self/status").read().splitlines()
+    return next(int(l.split()[1]) for l in status if l.startswith("VmRSS:")) / 1024
+rss = rss_mb()
 texts = json.loads(open(sys.argv[3]).read())
 single, k = int(sys.argv[4]), int(sys.argv[5])
 linker.link(texts[:5], k=k)
@@ -47,6 +50,7 @@ for text in texts[:single]:
 t = time.perf_counter(); found = linker.link(texts, k=k); seconds = time.perf_counter() - t
 times.sort()
 print(json.dumps({"import_s": imported - started, "load_s": loaded - imported, "rss_mb": rss,
+    "rss_end_mb": rss_mb(),
     "single_p50_ms": 1000 * times[len(times) // 2],
     "single_p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
     "batch_mentions_per_s": len(texts) / seconds,

@@ -154,6 +154,7 @@ def run(kb_dir: Path, queries: Path, single: int, k: int) -> None:
                 "import_s": imported - STARTED,
                 "load_s": loaded - imported,
                 "rss_mb": rss,
+                "rss_end_mb": rss_mb(),
                 "single_p50_ms": 1000 * times[len(times) // 2],
                 "single_p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
                 "batch_mentions_per_s": len(texts) / seconds,

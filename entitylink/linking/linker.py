@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..encoding.encoder import Encoder
+from ..encoding.threads import SMALL_INPUT
 from ..errors import IndexFormatError, ModelLoadError
 from ..index.build import ConceptIndex
 from ..index.hybrid import DEFAULT_WEIGHT
@@ -135,7 +136,15 @@ class Linker:
             logger.info("%s: cannot read stored vectors back to compare encoders", self.index.path)
             return
         names = self.index.store.lookup(rows)
-        fresh = self.encoder.encode([names[r].name for r in rows])
+        texts = [names[r].name for r in rows]
+        # in small batches, on the one-thread session of single mentions: loading must not also
+        # create (and hold) the batch session, with its own packed weights (~90 MB, int8-block)
+        fresh = np.vstack(
+            [
+                self.encoder.encode(texts[i : i + SMALL_INPUT])
+                for i in range(0, len(texts), SMALL_INPUT)
+            ]
+        )
         norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(fresh, axis=1)
         cosine = float(((stored * fresh).sum(1) / np.maximum(norms, 1e-12)).min())
         expected = {k: (DEFAULTS | self.index.manifest.encoder).get(k) for k in differs}
