@@ -138,7 +138,7 @@ class Linker:
         names = self.index.store.lookup(rows)
         texts = [names[r].name for r in rows]
         # in small batches, on the one-thread session of single mentions: loading must not also
-        # create (and hold) the batch session, with its own packed weights (~90 MB, int8-block)
+        # create (and hold) the batch session, with its own packed weights (~80 MB, int8-block)
         fresh = np.vstack(
             [
                 self.encoder.encode(texts[i : i + SMALL_INPUT])

@@ -139,7 +139,7 @@ def test_linking_a_torch_index_with_onnx_warns_only_beyond_tolerance(
 def test_the_load_time_check_makes_only_the_single_mention_session(
     tiny_index: ConceptIndex, onnx_cache: Path
 ) -> None:
-    """Each session holds its own packed weights (~90 MB for MiniLM int8-block): comparing the
+    """Each session holds its own packed weights (~80 MB for MiniLM int8-block): comparing the
     index's vectors at load must not create the batch session too."""
     linker = Linker.from_dir(tiny_index.path, backend="onnx", threads=None)
     assert len(linker.index.vectors) > 8  # the check encodes more names than a small input
