@@ -180,6 +180,8 @@ def dictionary_floor(index: Path, mentions: Sequence[str]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    from entitylink.encoding.options import BACKENDS, QUANTIZATIONS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", nargs="?", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--benchmark", default="bc5cdr-chemical", help="name or file (test split)")
@@ -192,8 +194,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         type=int,
         help="encoder and FAISS threads (default: the thread policy; FAISS: its own)",
     )
-    parser.add_argument("--backend", choices=("torch", "onnx"), help="default: the index's")
-    parser.add_argument("--quantize", choices=("int8", "int8-block"), help="default: the index's")
+    parser.add_argument("--backend", choices=BACKENDS, help="default: the index's")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS, help="default: the index's")
     parser.add_argument(
         "--background-load", type=int, default=0, metavar="N", help="busy-loop processes"
     )

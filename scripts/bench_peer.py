@@ -81,14 +81,16 @@ def score(
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    from entitylink.encoding.options import BACKENDS, QUANTIZATIONS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", type=Path, help="entitylink index built from --vocab")
     parser.add_argument("--vocab", type=Path, default=MEDIC, help="MEDIC (CTD) file")
     parser.add_argument("--benchmark", default="ncbi-disease")
     parser.add_argument("--peer-python", type=Path, default=ROOT / ".venv-peer" / "bin" / "python")
     parser.add_argument("--kb-dir", type=Path, default=ROOT / "indexes" / "scispacy-medic")
-    parser.add_argument("--backend", choices=("torch", "onnx"), help="entitylink's encoder")
-    parser.add_argument("--quantize", choices=("int8", "int8-block"))
+    parser.add_argument("--backend", choices=BACKENDS, help="entitylink's encoder")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS)
     parser.add_argument("--threads", type=int, help="entitylink encoder threads (default: policy)")
     parser.add_argument("--single", type=int, default=200, help="mentions timed one by one")
     parser.add_argument("-k", type=int, default=10)

@@ -7,9 +7,9 @@
 ``build`` reads the CTD MEDIC file into scispaCy's ``KnowledgeBase`` (its JSONL format) and
 builds the TF-IDF char-3-gram vectoriser and nmslib HNSW index with scispaCy's own
 ``create_tfidf_ann_index``; ``run`` loads them as scispaCy's ``CandidateGenerator`` does and
-prints one JSON line: import and load seconds, RSS after load, single-mention p50/p99, batch
-mentions/s, and the ranked concept IDs of every query (a concept scored by its best alias, as
-scispaCy's ``EntityLinker`` does, without its 0.7 threshold).
+prints one JSON line: import and load seconds, RSS after load and at the end, single-mention
+p50/p99, batch mentions/s, and the ranked concept IDs of every query (a concept scored by its
+best alias, as scispaCy's ``EntityLinker`` does, without its 0.7 threshold).
 """
 
 from __future__ import annotations
