@@ -42,6 +42,8 @@ if (
     from .linking.detectors import DictionaryDetector, SpacyDetector
     from .linking.documents import Document, Span
     from .linking.linker import Linker
+    from .linking.options import LoadOptions
+    from .linking.timing import StageTimes
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
     from .training.biosyn import train_biosyn
@@ -73,6 +75,7 @@ _SOURCES = {
     "IndexFormatError": ".errors",
     "IndexManifest": ".index.build",
     "Linker": ".linking.linker",
+    "LoadOptions": ".linking.options",
     "Mention": ".records",
     "MissingDependencyError": ".errors",
     "ModelLoadError": ".errors",
@@ -81,6 +84,7 @@ _SOURCES = {
     "SpacyDetector": ".linking.detectors",
     "Span": ".linking.documents",
     "SparseIndex": ".index.sparse",
+    "StageTimes": ".linking.timing",
     "TableFormatError": ".errors",
     "TrainingConfig": ".training.config",
     "TrainingError": ".errors",
@@ -137,6 +141,7 @@ __all__ = [
     "IndexFormatError",
     "IndexManifest",
     "Linker",
+    "LoadOptions",
     "Mention",
     "MissingDependencyError",
     "ModelLoadError",
@@ -145,6 +150,7 @@ __all__ = [
     "SpacyDetector",
     "Span",
     "SparseIndex",
+    "StageTimes",
     "TableFormatError",
     "TrainingConfig",
     "TrainingError",

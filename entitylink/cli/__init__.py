@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,22 +23,14 @@ from ..errors import EntityLinkError
 from .annotate import add_annotate_command, run_annotate
 from .build import add_build_commands, run_build, run_reindex
 from .evaluate import add_evaluation_commands, run_evaluate, run_report
-from .link import add_link_command, engine_options, run_link
-from .options import DEPRECATED
+from .link import add_link_command, run_link
+from .options import DEPRECATED, engine_options
 from .serve import add_serve_command, run_serve
 from .train import add_train_command, run_train
 from .tune import add_tune_command, run_tune
 from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
 
 logger = logging.getLogger("entitylink")
-MODEL_COMMANDS = ("build-index", "link", "evaluate", "train", "tune", "annotate", "serve")
-
-
-def _key_value(text: str) -> tuple[str, int]:
-    key, sep, value = text.partition("=")
-    if not sep or not value.isdigit():
-        raise argparse.ArgumentTypeError(f"expected KEY=INTEGER (e.g. efSearch=128), got {text!r}")
-    return key, int(value)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,29 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=0, help="debug log output")
     common.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    device = argparse.ArgumentParser(add_help=False)
-    device.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
-    params = argparse.ArgumentParser(add_help=False)
-    params.add_argument(
-        "--search-param",
-        action="append",
-        type=_key_value,
-        metavar="KEY=N",
-        help="FAISS search parameter (efSearch, nprobe...), stored at build, overridden at link",
-    )
-    search = argparse.ArgumentParser(add_help=False, parents=[device, params])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     formatter = argparse.RawDescriptionHelpFormatter
     engine = engine_options()
 
-    add_build_commands(commands, formatter, common, search, params, engine)
-
-    add_link_command(commands, formatter, common, search, engine)
-    add_annotate_command(commands, formatter, common, search)
-
-    add_evaluation_commands(commands, formatter, common, search)
-    add_train_command(commands, formatter, common, device)
-    add_tune_command(commands, formatter, common, device)
+    add_build_commands(commands, formatter, common, engine)
+    add_link_command(commands, formatter, common, engine)
+    add_annotate_command(commands, formatter, common)
+    add_evaluation_commands(commands, formatter, common)
+    add_train_command(commands, formatter, common)
+    add_tune_command(commands, formatter, common)
     add_verify_command(commands, formatter, common)
     add_serve_command(commands, formatter, common)
     info = commands.add_parser(
@@ -111,12 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     for note in getattr(args, DEPRECATED, None) or []:
         logger.warning("%s", note)
+    # transformers' and the hub's loading bars, read at their import (which the ONNX path skips)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     restore = raise_on_sigterm()
     try:
-        if args.command in MODEL_COMMANDS:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
         if args.command == "build-index":
             run_build(args)
         elif args.command == "reindex":

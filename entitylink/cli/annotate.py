@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..linking import DICTIONARY_THRESHOLD
-from .build import add_encoder_speed_options
-from .link import encoder_overrides
-from .options import positive_int
+from .options import add_load_options, load_options, positive_int
 
 logger = logging.getLogger("entitylink")
 
@@ -37,7 +35,6 @@ def add_annotate_command(
     commands: Any,
     formatter: type[argparse.HelpFormatter],
     common: argparse.ArgumentParser,
-    search: argparse.ArgumentParser,
 ) -> None:
     """The ``annotate`` command."""
     parser = commands.add_parser(
@@ -47,7 +44,7 @@ def add_annotate_command(
         "the spans the input carries), resolve abbreviations and link them.",
         epilog=EPILOG_ANNOTATE,
         formatter_class=formatter,
-        parents=[common, search],
+        parents=[common],
     )
     parser.add_argument("--index", required=True, type=Path, help="index directory")
     parser.add_argument("--input", required=True, help="documents ('-': stdin)")
@@ -85,8 +82,7 @@ def add_annotate_command(
         help="skip undecodable lines and bad documents (counted) instead of stopping",
     )
     parser.add_argument("--batch-size", type=positive_int, default=32, help="documents per batch")
-    parser.add_argument("--mmap", action="store_true", help="memory-map the FAISS file")
-    add_encoder_speed_options(parser, dtype=False)
+    add_load_options(parser)
 
 
 def _detector(spec: str, linker: Any, min_length: int) -> Any:
@@ -123,13 +119,7 @@ def run_annotate(args: argparse.Namespace) -> None:
         args.output_format,
         ("jsonl", "pubtator", "bioc.json"),
     )
-    linker = Linker.from_dir(
-        args.index,
-        device=args.device,
-        mmap=args.mmap,
-        search_params=dict(args.search_param or []),
-        **encoder_overrides(args),
-    )
+    linker = Linker.from_dir(args.index, load_options(args))
     detector = _detector(args.detector, linker, args.min_length)
     threshold = args.threshold
     if threshold is None and args.detector == "dictionary":

@@ -8,14 +8,19 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .link import ray_encode_names
-from .options import DeprecatedAlias, add_vocab_format, positive_int
+from .options import (
+    DeprecatedAlias,
+    add_build_encoder_options,
+    add_search_param,
+    add_vocab_format,
+    positive_int,
+)
 
 logger = logging.getLogger("entitylink")
 
 EPILOG_BUILD = """examples:
   entitylink build-index data_samples/MRCONSO.RRF --out indexes/sample
-  entitylink build-index ../shared/data/vocab/ctd/medic_06Jul2012.txt --out indexes/medic
+  entitylink build-index CTD_diseases.tsv --out indexes/medic
   entitylink build-index META/MRCONSO.RRF --sab MSH --sab SNOMEDCT_US --out indexes/umls \\
       --model /models/SapBERT-from-PubMedBERT-fulltext --spec auto --memory-budget 16GB
   entitylink build-index medic.txt --out indexes/medic --engine ray --actors 4
@@ -36,40 +41,6 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def add_encoder_speed_options(
-    parser: argparse.ArgumentParser, *, dtype: bool = True, threads: bool = True
-) -> None:
-    """``--backend``, ``--threads``, ``--dtype`` and ``--quantize``: how the encoder runs
-    (backend, dtype and quantisation are recorded in the manifest)."""
-    from ..encoding.options import BACKENDS, DTYPES, QUANTIZATIONS
-
-    parser.add_argument(
-        "--backend",
-        choices=BACKENDS,
-        help="torch or onnx: ONNX Runtime, exported once and cached, no torch at link time "
-        "(pip install 'entitylink[onnx]'); default: torch, or the index's when linking",
-    )
-    if threads:
-        parser.add_argument(
-            "--threads",
-            type=positive_int,
-            help="encoder threads (default: 1 for a few mentions, all cores for large inputs)",
-        )
-    if dtype:
-        parser.add_argument(
-            "--dtype",
-            choices=DTYPES,
-            default="float32",
-            help="bfloat16: autocast, torch only (default float32)",
-        )
-    parser.add_argument(
-        "--quantize",
-        choices=QUANTIZATIONS,
-        help="int8: dynamic quantisation (CPU only); int8-block (onnx only): 8-bit weights "
-        "in blocks of 32, closer to float32",
-    )
 
 
 def add_spec_options(parser: argparse.ArgumentParser, default: str) -> None:
@@ -100,12 +71,9 @@ def add_build_commands(
     commands: Any,
     formatter: type[argparse.HelpFormatter],
     common: argparse.ArgumentParser,
-    search: argparse.ArgumentParser,
-    params: argparse.ArgumentParser,
     engine: argparse.ArgumentParser,
 ) -> None:
-    """Add ``build-index`` and ``reindex`` to the CLI's subcommands (``search``: ``--device``
-    and ``params``, which is ``--search-param`` alone)."""
+    """Add ``build-index`` and ``reindex`` to the CLI's subcommands."""
     from ..encoding.options import DEFAULT_MODEL, POOLINGS, SAPBERT
     from ..vocabularies import FORMATS
 
@@ -117,7 +85,7 @@ def add_build_commands(
         "directory that replaces --out only when complete.",
         epilog=EPILOG_BUILD,
         formatter_class=formatter,
-        parents=[common, search, engine],
+        parents=[common, engine],
     )
     build.add_argument("vocab", nargs="+", type=Path, help="vocabulary file(s) or UMLS META dir")
     build.add_argument("--out", required=True, type=Path, help="index directory to write")
@@ -145,7 +113,8 @@ def add_build_commands(
         replacement="--spec",
         reason="elsewhere --index is an index directory",
     )
-    add_encoder_speed_options(build)
+    add_build_encoder_options(build)
+    add_search_param(build)
     build.add_argument(
         "--sparse",
         action=argparse.BooleanOptionalAction,
@@ -192,8 +161,9 @@ def add_build_commands(
         "minutes where encoding the vocabulary again would take hours.",
         epilog=EPILOG_REINDEX,
         formatter_class=formatter,
-        parents=[common, params],
+        parents=[common],
     )
+    add_search_param(reindex)
     reindex.add_argument("source", type=Path, help="a Flat index directory")
     reindex.add_argument("--out", required=True, type=Path, help="index directory to write")
     add_spec_options(reindex, "auto")
@@ -227,7 +197,7 @@ def run_build(args: argparse.Namespace) -> None:
         device=args.device,
         dtype=args.dtype,
         quantize=args.quantize,
-        backend=args.backend or "torch",
+        backend=args.backend,
         threads=args.threads,
     )
     check_budget(args)
@@ -256,6 +226,46 @@ def run_build(args: argparse.Namespace) -> None:
         manifest.counts["concepts"],
         manifest.counts["names"],
         manifest.counts["names"] / max(manifest.build_seconds, 1e-9),
+    )
+    prepare_serving_encoder(manifest.encoder)
+
+
+def prepare_serving_encoder(config: dict[str, Any]) -> None:
+    """Export and quantise the encoder that linking runs by default (ONNX int8-block), now,
+    so that the first ``link`` is as fast as the next and imports no torch. A model that
+    cannot be exported is left to torch, with a warning."""
+    from ..encoding.encoder import Encoder
+    from ..errors import EntityLinkError
+    from ..linking.options import LoadOptions
+
+    settings = LoadOptions().encoder_settings()
+    if settings["backend"] != "onnx":
+        return
+    logger.info(
+        "preparing the serving encoder (ONNX %s, cached once per model)", settings["quantize"]
+    )
+    try:
+        Encoder.from_config(config, **settings)
+    except (EntityLinkError, ValueError, OSError) as exc:
+        logger.warning(
+            "the serving encoder could not be prepared (%s); link with --backend torch", exc
+        )
+
+
+def ray_encode_names(args: argparse.Namespace, encoder_config: dict[str, Any]) -> Any:
+    """The ``encode_names`` hook for ``build-index --engine ray``, or None for local."""
+    if args.engine != "ray":
+        return None
+    from ..tables.ray import init_ray, ray_encode_names
+
+    init_ray(args.ray_address)
+    return ray_encode_names(
+        encoder_config,
+        actors=args.actors,
+        cpus_per_actor=args.cpus_per_actor or 1,
+        gpus_per_actor=args.gpus_per_actor,
+        batch_size=args.batch_size,
+        progress=not args.quiet,
     )
 
 

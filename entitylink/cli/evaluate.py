@@ -82,11 +82,9 @@ def add_evaluation_commands(
     evaluate.add_argument(
         "--batch-size", type=int, default=128, help="encoder batch (default: 128)"
     )
-    from .build import add_encoder_speed_options
-    from .options import add_mode_options
+    from .options import add_load_options
 
-    add_encoder_speed_options(evaluate)
-    add_mode_options(evaluate, default="dense, as the reported figures")
+    add_load_options(evaluate, mode_default="dense, as the reported figures")
     report = commands.add_parser(
         "report",
         help="combine evaluation reports into one table and plot",
@@ -116,6 +114,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from ..evaluation.reports import markdown_table, plot_accuracy
     from ..index.atomic import atomic_file
     from ..linking.linker import Linker
+    from .options import load_options
 
     prepared = prepare(
         args.benchmark,
@@ -134,32 +133,18 @@ def run_evaluate(args: argparse.Namespace) -> None:
         name, make = baselines[args.baseline]
         system = make(prepared.dictionary)
     else:
+        options = load_options(args).replace(mode=args.mode or "dense")
         if args.index:
-            linker = Linker.from_dir(
-                args.index,
-                device=args.device,
-                search_params=dict(args.search_param or []),
-                backend=args.backend,
-                quantize=args.quantize,
-                threads=args.threads,
-            )
-        else:
-            encoder = Encoder(
-                args.model or DEFAULT_MODEL,
-                device=args.device,
-                dtype=args.dtype,
-                quantize=args.quantize,
-                backend=args.backend or "torch",
-                threads=args.threads,
-            )
+            linker = Linker.from_dir(args.index, options)
+        else:  # the benchmark's dictionary, encoded as the queries are
+            encoder = Encoder(args.model or DEFAULT_MODEL, **options.encoder_settings())
             built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
-            linker = Linker(encoder, built)
-        linker.mode, linker.weight = args.mode or "dense", args.weight
+            linker = Linker(encoder, built, mode=options.mode, weight=options.weight)
         config = linker.encoder.config()
         variants = [config[key] for key in ("backend", "dtype", "quantize") if key in config]
         if linker.mode != "dense":
-            weight = linker.weight if linker.weight is not None else linker.index.hybrid_weight
-            variants.append("sparse" if linker.mode == "sparse" else f"hybrid w={weight:g}")
+            hybrid = f"hybrid w={linker.weight:g}"
+            variants.append("sparse" if linker.mode == "sparse" else hybrid)
         system = linker
         name = linker.encoder.model_name + "".join(f" ({v})" for v in variants)
         manifest = linker.index.manifest

@@ -25,12 +25,13 @@ def run_document_evaluation(args: argparse.Namespace) -> None:
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.detectors import DictionaryDetector
     from ..linking.linker import Linker
+    from .options import load_options
 
     if args.index is None:
         raise ValueError("--task documents needs --index (an index of the benchmark's vocabulary)")
     test = load_benchmark(args.benchmark, args.split)
     dev = load_benchmark(args.benchmark, "dev")
-    linker = Linker.from_dir(args.index, device=args.device)
+    linker = Linker.from_dir(args.index, load_options(args))
     clock = time.perf_counter()
     detector = DictionaryDetector.from_store(linker.index.store)
     logger.info("dictionary of %d names in %.1f s", len(detector), time.perf_counter() - clock)

@@ -1,7 +1,8 @@
 """``entitylink link``: mentions as arguments, in a text file or on stdin, or a table column.
 
 ``link --input FILE.{csv,tsv,jsonl,parquet}`` links a column of a table into ``--output``;
-``--engine ray`` (on ``link`` and ``build-index``) spreads the work over Ray actors.
+``--engine ray`` (on ``link`` and ``build-index``) spreads the work over Ray actors. How the
+index is loaded is the shared option group of :func:`.options.add_load_options`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import TableFormatError
-from .options import add_mode_options, positive_int
+from .options import add_load_options, load_options, positive_int
 
 logger = logging.getLogger("entitylink")
 
@@ -36,7 +37,6 @@ def add_link_command(
     commands: Any,
     formatter: type[argparse.HelpFormatter],
     common: argparse.ArgumentParser,
-    search: argparse.ArgumentParser,
     engine: argparse.ArgumentParser,
 ) -> None:
     """The ``link`` command: mentions as arguments, in a file, on stdin, or a table."""
@@ -46,7 +46,7 @@ def add_link_command(
         description="Link mentions given as arguments, in a file (one per line) or on stdin.",
         epilog=EPILOG_LINK,
         formatter_class=formatter,
-        parents=[common, search, engine],
+        parents=[common, engine],
     )
     link.add_argument("mentions", nargs="*", help="mentions to link")
     link.add_argument("--index", required=True, type=Path, help="index directory")
@@ -64,16 +64,6 @@ def add_link_command(
     )
     link.add_argument("-k", type=positive_int, default=5, help="concepts per mention (default: 5)")
     link.add_argument(
-        "--mmap",
-        action="store_true",
-        help="memory-map the FAISS file instead of reading it (loads in a fraction of a second)",
-    )
-    link.add_argument(
-        "--verify",
-        action="store_true",
-        help="compare the index's files with its manifest's checksums before linking",
-    )
-    link.add_argument(
         "--threshold",
         type=float,
         help="drop candidates scoring below this (NIL when none is left)",
@@ -85,37 +75,8 @@ def add_link_command(
         metavar="TYPE",
         help="keep concepts of these semantic types only; repeatable",
     )
-    from .build import add_encoder_speed_options
-
-    add_encoder_speed_options(link, dtype=False)
-    add_mode_options(link)
+    add_load_options(link)
     add_table_options(link)
-
-
-def engine_options() -> argparse.ArgumentParser:
-    """``--engine``, ``--actors``... shared by ``build-index`` and ``link``."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("engine (Ray needs: pip install 'entitylink[ray]')")
-    group.add_argument(
-        "--engine",
-        choices=("local", "ray"),
-        default="local",
-        help="local: this process (default); ray: Ray actors, each loading the model once",
-    )
-    group.add_argument("--actors", type=int, default=2, help="Ray actors (default: 2)")
-    group.add_argument(
-        "--cpus-per-actor",
-        type=float,
-        help="CPUs per Ray actor (default: 1; when linking, less if the actors would take every "
-        "CPU of the cluster, so that one stays free for reading the input)",
-    )
-    group.add_argument(
-        "--gpus-per-actor", type=float, default=0, help="GPUs per Ray actor (default: 0)"
-    )
-    group.add_argument(
-        "--ray-address", help="join this Ray cluster (e.g. ray://head:10001; default: local)"
-    )
-    return parent
 
 
 def add_table_options(link: argparse.ArgumentParser) -> None:
@@ -138,28 +99,6 @@ def add_table_options(link: argparse.ArgumentParser) -> None:
     )
 
 
-def encoder_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """``--backend``, ``--quantize`` and ``--threads`` as :meth:`Linker.from_dir` arguments."""
-    return {"backend": args.backend, "quantize": args.quantize, "threads": args.threads}
-
-
-def ray_encode_names(args: argparse.Namespace, encoder_config: dict[str, Any]) -> Any:
-    """The ``encode_names`` hook for ``build-index --engine ray``, or None for local."""
-    if args.engine != "ray":
-        return None
-    from ..tables.ray import init_ray, ray_encode_names
-
-    init_ray(args.ray_address)
-    return ray_encode_names(
-        encoder_config,
-        actors=args.actors,
-        cpus_per_actor=args.cpus_per_actor or 1,
-        gpus_per_actor=args.gpus_per_actor,
-        batch_size=args.batch_size,
-        progress=not args.quiet,
-    )
-
-
 def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     """``link --input TABLE --output TABLE``."""
     if args.output is None or args.mentions:
@@ -176,9 +115,6 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     if args.engine == "ray":
         from ..tables.ray import init_ray, link_table_ray
 
-        if args.mode or args.weight is not None:
-            parser.error("--mode and --weight apply to --engine local (Ray: the index's default)")
-
         init_ray(args.ray_address)
         rows = link_table_ray(
             args.index,
@@ -186,26 +122,14 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             concurrency=args.actors,
             num_cpus=args.cpus_per_actor,
             num_gpus=args.gpus_per_actor,
-            encoder=encoder_overrides(args),
+            load=load_options(args),
             **common,
         )
     else:
         from ..linking.linker import Linker
         from ..tables.io import link_table
 
-        def load() -> Linker:
-            params = dict(args.search_param or [])
-            linker = Linker.from_dir(
-                args.index,
-                device=args.device,
-                search_params=params,
-                verify=args.verify,
-                **encoder_overrides(args),
-            )
-            linker.mode, linker.weight = args.mode, args.weight
-            return linker
-
-        rows = link_table(load, *table, **common)
+        rows = link_table(lambda: Linker.from_dir(args.index, load_options(args)), *table, **common)
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
 
 
@@ -267,20 +191,13 @@ def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> No
 
 def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     from ..linking.linker import Linker
-    from ..tables.io import table_format
+    from ..tables.formats import table_format
 
     if args.input is not None and table_format(args.input) is not None:
         return run_link_table(args, parser)
     if args.engine != "local":
         parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
-    linker = Linker.from_dir(
-        args.index,
-        device=args.device,
-        mmap=args.mmap,
-        search_params=dict(args.search_param or []),
-        verify=args.verify,
-        **encoder_overrides(args),
-    )
+    linker = Linker.from_dir(args.index, load_options(args))
     mentions = _mentions(args, parser)
     with contextlib.ExitStack() as stack:
         out = sys.stdout
@@ -295,8 +212,6 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
                 k=args.k,
                 threshold=args.threshold,
                 types=args.types,
-                mode=args.mode,
-                weight=args.weight,
             )
             for mention, candidates in zip(chunk, results, strict=True):
                 _write(mention, candidates, args.format, out)

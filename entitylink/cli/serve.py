@@ -10,8 +10,7 @@ import logging
 from typing import Any
 
 from ..errors import MissingDependencyError
-from .build import add_encoder_speed_options
-from .options import positive_int
+from .options import add_load_options, load_options, positive_int
 
 logger = logging.getLogger("entitylink")
 
@@ -55,11 +54,7 @@ def add_serve_command(
         default=1,
         help="processes (default: 1); they share the memory-mapped indexes' pages",
     )
-    serve.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
-    add_encoder_speed_options(serve, dtype=False, threads=False)  # threads: cores // workers
-    serve.add_argument(
-        "--no-mmap", action="store_true", help="read the FAISS files into memory instead of mapping"
-    )
+    add_load_options(serve)  # --threads: by default each worker takes cores // workers
     batching = serve.add_argument_group("batching")
     batching.add_argument(
         "--max-batch", type=positive_int, default=64, help="mentions per model call (default: 64)"
@@ -115,10 +110,7 @@ def run_serve(args: argparse.Namespace) -> None:
             max_queue=args.max_queue,
             timeout_s=args.timeout,
         ),
-        mmap=not args.no_mmap,
-        device=args.device,
-        backend=args.backend,
-        quantize=args.quantize,
+        load=load_options(args),
     )
     for _, path in config.indexes:  # a missing or broken index fails now, not in the background
         IndexManifest.read(path)

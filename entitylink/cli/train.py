@@ -50,6 +50,7 @@ def add_train_command(commands: Any, formatter: Any, *parents: argparse.Argument
         formatter_class=formatter,
         parents=list(parents),
     )
+    train.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     train.add_argument(
         "vocab",
         nargs="*",

@@ -8,6 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from .options import add_load_options
+
 logger = logging.getLogger("entitylink")
 # entitylink.evaluation.tune's GRID and TUNABLE_SPLITS, repeated: importing it imports torch,
 # and the parser must stay light (--help answers at once)
@@ -57,6 +59,7 @@ def add_tune_command(commands: Any, formatter: Any, *parents: argparse.ArgumentP
         help=f"weights to try (default: {' '.join(f'{w:g}' for w in GRID)})",
     )
     tune.add_argument("--dry-run", action="store_true", help="print w, do not write it")
+    add_load_options(tune, retrieval=False)
     tune.add_argument(
         "--cache-dir",
         type=Path,
@@ -72,14 +75,16 @@ def run_tune(args: argparse.Namespace) -> None:
     from ..evaluation.tune import tune_weight
     from ..index.hybrid import add_sparse, set_hybrid_weight
     from ..linking.linker import Linker
+    from .options import load_options
 
     prepared = prepare(args.benchmark, args.protocol, split=args.split, vocabulary=args.vocab)
+    options = load_options(args)
     if args.index:
-        linker = Linker.from_dir(args.index, device=args.device)
+        linker = Linker.from_dir(args.index, options.replace(mode="dense"))
         if linker.index.sparse is None:
             linker = Linker(linker.encoder, add_sparse(args.index))
     else:
-        encoder = Encoder(args.model or DEFAULT_MODEL, device=args.device)
+        encoder = Encoder(args.model or DEFAULT_MODEL, **options.encoder_settings())
         linker = Linker(encoder, dictionary_index(prepared, encoder, args.cache_dir))
     result = tune_weight(linker, prepared, args.grid, progress=not args.quiet)
     for weight, scores in sorted(result.scores.items()):

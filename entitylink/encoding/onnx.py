@@ -117,13 +117,18 @@ def quantize_blocks(source: Path, target: Path) -> None:
     quantised per block at run time (``accuracy_level`` 4). On MiniLM and 1,500 MeSH names the
     mean cosine to float32 is 0.9996, against 0.992 for per-channel ``int8``; a single mention
     runs about as fast (``scripts/bench_link.py``)."""
-    try:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:  # the quantiser's module calls logging.basicConfig(level=INFO) when imported
         import onnx
         from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
     except ImportError as exc:
         raise MissingDependencyError(
             f"onnx-ir or onnxruntime missing ({exc}): {ONNX_HINT}"
         ) from exc
+    finally:
+        root.handlers[:], root.level = handlers, level
+    logging.getLogger(MatMulNBitsQuantizer.__module__).setLevel(logging.WARNING)  # per MatMul
     quantizer = MatMulNBitsQuantizer(
         onnx.load(str(source)), bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4
     )

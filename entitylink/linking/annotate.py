@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import time
 from collections.abc import Collection, Sequence
 
 from ..records import Candidate
@@ -19,6 +18,7 @@ from .detectors import Detected, DictionaryDetector, SpacyDetector
 from .documents import Document, Span
 from .linker import STAGES as LINK_STAGES
 from .linker import Linker, type_set
+from .timing import StageTimes, timed
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,6 @@ class Annotator:
         self.k, self.threshold, self.batch_size = k, threshold, batch_size
         self.types = type_set(types)
         self.abbreviations = abbreviations
-        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
 
     def annotate(
         self,
@@ -86,21 +85,22 @@ class Annotator:
         *,
         spans: Sequence[Sequence[GivenSpan]] | None = None,
         ids: Sequence[str | None] | None = None,
+        times: StageTimes | None = None,
     ) -> list[Document]:
         """One :class:`Document` per text, its spans in text order.
 
         ``spans`` (one list per text, ``(start, end[, label])``) is required with
-        :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents.
+        :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents;
+        ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks.
         """
-        clock = time.perf_counter()
-        if isinstance(self.detector, GivenSpans):
-            detected = _given(texts, spans)
-        else:
-            detected = self.detector.detect_many(texts)
-        clock = self._tick("detection", clock)
-        drafts = [self._draft(text, found) for text, found in zip(texts, detected, strict=True)]
-        clock = self._tick("abbreviation", clock)
-        linked = self._link({draft[1] for _, found in drafts for draft in found})
+        with timed(times, "detection"):
+            if isinstance(self.detector, GivenSpans):
+                detected = _given(texts, spans)
+            else:
+                detected = self.detector.detect_many(texts)
+        with timed(times, "abbreviation"):
+            drafts = [self._draft(t, found) for t, found in zip(texts, detected, strict=True)]
+        linked = self._link({draft[1] for _, found in drafts for draft in found}, times)
         keep_nil = isinstance(self.detector, GivenSpans)
         documents = []
         for position, (text, (abbreviations, found)) in enumerate(zip(texts, drafts, strict=True)):
@@ -134,7 +134,7 @@ class Annotator:
             drafts.sort(key=lambda draft: draft[0][:2])
         return tuple(defined.items()), drafts
 
-    def _link(self, unique: set[str]) -> dict[str, tuple[Candidate, ...]]:
+    def _link(self, unique: set[str], times: StageTimes | None) -> dict[str, tuple[Candidate, ...]]:
         queries = sorted(unique)
         if self.linker is None:
             assert isinstance(self.detector, DictionaryDetector)
@@ -143,18 +143,15 @@ class Annotator:
                 q: _filter(found, self.types)[: self.k]
                 for q, found in zip(queries, exact, strict=True)
             }
-        before = dict(self.linker.stage_seconds)
         results = self.linker.link(
-            queries, self.k, threshold=self.threshold, types=self.types, batch_size=self.batch_size
+            queries,
+            self.k,
+            threshold=self.threshold,
+            types=self.types,
+            batch_size=self.batch_size,
+            times=times,
         )
-        for stage in LINK_STAGES:
-            self.stage_seconds[stage] += self.linker.stage_seconds[stage] - before[stage]
         return {q: tuple(found) for q, found in zip(queries, results, strict=True)}
-
-    def _tick(self, stage: str, since: float) -> float:
-        now = time.perf_counter()
-        self.stage_seconds[stage] += now - since
-        return now
 
 
 def annotate(

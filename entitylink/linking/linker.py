@@ -8,22 +8,24 @@ Candidate(concept_id='C0027051', name='Myocardial infarction', matched_name='hea
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..encoding.encoder import Encoder
 from ..encoding.threads import SMALL_INPUT
-from ..errors import IndexFormatError, ModelLoadError
+from ..errors import IndexFormatError, MissingDependencyError, ModelLoadError
 from ..index.build import ConceptIndex
 from ..index.hybrid import DEFAULT_WEIGHT
 from ..index.store import NameRow
 from ..index.vectors import RowSelector
 from ..records import Candidate
 from .hybrid import hybrid_search, require_sparse, sparse_search
+from .options import LoadOptions
+from .timing import StageTimes, timed
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,13 @@ class Linker:
     """
 
     def __init__(
-        self, encoder: Encoder, index: ConceptIndex, *, allow_mismatch: bool = False
+        self,
+        encoder: Encoder,
+        index: ConceptIndex,
+        *,
+        allow_mismatch: bool = False,
+        mode: str | None = None,
+        weight: float | None = None,
     ) -> None:
         expected = index.manifest.encoder
         if encoder.dim != expected["dim"]:
@@ -76,44 +84,34 @@ class Linker:
         self.encoder, self.index = encoder, index
         if len(named) < len(differs):
             self._check_vectors({k: v for k, v in differs.items() if k in NUMERIC})
-        # seconds spent so far in each stage of link(), for benchmarks; reset freely
-        self.stage_seconds = dict.fromkeys(STAGES, 0.0)
         self._selectors: dict[frozenset[str], RowSelector | None] = {}
-        # defaults of link()'s mode and weight (None: hybrid when the index has a sparse part,
-        # with the manifest's w), for callers that only call link(mentions, k)
-        self.mode: str | None = None
-        self.weight: float | None = None
+        # link()'s defaults: hybrid with the manifest's w when the index has a sparse part
+        self.mode = mode or ("hybrid" if index.sparse is not None else "dense")
+        if self.mode != "dense":
+            require_sparse(index, self.mode)
+        self.weight = next(
+            w for w in (weight, index.hybrid_weight, DEFAULT_WEIGHT) if w is not None
+        )
 
     @classmethod
     def from_dir(
-        cls,
-        path: str | Path,
-        *,
-        device: str | None = None,
-        mmap: bool = False,
-        search_params: Mapping[str, int] | None = None,
-        verify: bool = False,
-        backend: str | None = None,
-        quantize: str | None = None,
-        threads: int | None = None,
+        cls, path: str | Path, options: LoadOptions | None = None, **shorthands: Any
     ) -> Linker:
-        """Load an index directory and the encoder its manifest names (``verify``: compare its
-        files with the manifest's checksums first, see :meth:`ConceptIndex.load`).
+        """Load an index directory and the encoder its manifest names, as ``options`` say
+        (:class:`~.options.LoadOptions`; by default ONNX int8-block when installed, the FAISS
+        file memory-mapped). Keywords are shorthands for its fields:
+        ``Linker.from_dir(path, backend="torch")``.
 
-        ``backend`` (``"torch"``, ``"onnx"``) and ``quantize`` (``"int8"``, ``"int8-block"``)
-        run the index's encoder another way than it was built with (checked, see
-        :class:`Linker`); ``threads``: see :class:`~entitylink.encoding.encoder.Encoder`. With
-        ``backend="onnx"`` neither torch nor transformers is imported (once the graph is
-        exported and cached).
+        A backend or quantisation other than the index's is checked on a few names (see
+        :class:`Linker`). On ONNX, neither torch nor transformers is imported once the graph is
+        exported and cached (``entitylink build-index`` does it).
         """
-        index = ConceptIndex.load(path, mmap=mmap, search_params=search_params, verify=verify)
-        overrides: dict[str, object] = {"threads": threads}
-        if backend is not None:
-            overrides["backend"] = backend
-        if quantize is not None:
-            overrides["quantize"] = quantize
+        options = (options or LoadOptions()).replace(**shorthands)
+        index = ConceptIndex.load(
+            path, mmap=options.mmap, search_params=options.search_params, verify=options.verify
+        )
         try:
-            encoder = Encoder.from_config(index.manifest.encoder, device=device, **overrides)
+            encoder = _load_encoder(index.manifest.encoder, options)
         except ModelLoadError as exc:
             cause = str(exc.__cause__ or exc).splitlines()[0]
             raise ModelLoadError(
@@ -123,8 +121,8 @@ class Linker:
                 "the index from the vocabulary with a local model directory (entitylink "
                 "build-index VOCAB --model DIR --out INDEX)"
             ) from exc
-        index.vectors.threads = threads
-        return cls(encoder, index)
+        index.vectors.threads = options.threads
+        return cls(encoder, index, mode=options.mode, weight=options.weight)
 
     def _check_vectors(self, differs: dict[str, object]) -> None:
         """Warn when this encoder's vectors of some index names differ from the stored ones."""
@@ -159,7 +157,7 @@ class Linker:
                 TOLERANCE,
             )
         else:
-            logger.info(
+            logger.debug(
                 "encoder %s against the index's %s: min cosine %.5f", differs, expected, cosine
             )
 
@@ -194,6 +192,7 @@ class Linker:
         batch_size: int = 128,
         mode: str | None = None,
         weight: float | None = None,
+        times: StageTimes | None = None,
     ) -> list[list[Candidate]]:
         """The ``k`` best concepts for each mention, best first.
 
@@ -226,43 +225,42 @@ class Linker:
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
         wanted = type_set(types)
         only = self._type_selector(wanted) if wanted is not None else None
-        mode = mode or self.mode or ("hybrid" if self.index.sparse is not None else "dense")
+        mode = mode or self.mode
         weight = self.weight if weight is None else weight
         if mode != "dense":
             require_sparse(self.index, mode)
         if not todo or (wanted is not None and only is None):
             return results
-        clock = time.perf_counter()
         texts = [mentions[i] for i in todo]
-        queries = (
-            self.encoder.encode(texts, batch_size=batch_size)
-            if mode != "sparse"
-            else np.zeros((len(todo), 0), dtype=np.float32)
-        )
-        clock = self._tick("encode", clock)
+        with timed(times, "encode"):
+            queries = (
+                self.encoder.encode(texts, batch_size=batch_size)
+                if mode != "sparse"
+                else np.zeros((len(todo), 0), dtype=np.float32)
+            )
         fetch, total = k * OVERFETCH, len(only if only is not None else self.index.vectors)
         while todo:
             fetch = min(fetch, total, MAX_FETCH)
-            scores, rows = self._search(mode, queries, texts, fetch, only, weight)
-            clock = self._tick("search", clock)
-            names = self.index.store.lookup(rows[rows >= 0].tolist())
-            retry = []
-            for position, i in enumerate(todo):
-                found = _candidates(
-                    scores[position], rows[position], names, threshold, wanted, collapse
-                )
-                exhausted = fetch >= min(total, MAX_FETCH) or (
-                    threshold is not None and scores[position][-1] < threshold
-                )
-                if len(found) >= k or exhausted:
-                    results[i] = found[:k]
-                else:
-                    retry.append(position)
+            with timed(times, "search"):
+                scores, rows = self._search(mode, queries, texts, fetch, only, weight)
+            with timed(times, "lookup"):
+                names = self.index.store.lookup(rows[rows >= 0].tolist())
+                retry = []
+                for position, i in enumerate(todo):
+                    found = _candidates(
+                        scores[position], rows[position], names, threshold, wanted, collapse
+                    )
+                    exhausted = fetch >= min(total, MAX_FETCH) or (
+                        threshold is not None and scores[position][-1] < threshold
+                    )
+                    if len(found) >= k or exhausted:
+                        results[i] = found[:k]
+                    else:
+                        retry.append(position)
             todo = [todo[p] for p in retry]
             texts = [texts[p] for p in retry]
             queries = queries[retry]
             fetch *= OVERFETCH
-            clock = self._tick("lookup", clock)
         return results
 
     def _search(
@@ -272,21 +270,26 @@ class Linker:
         texts: list[str],
         fetch: int,
         only: RowSelector | None,
-        weight: float | None,
+        weight: float,
     ) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
         if mode == "dense":
             return self.index.vectors.search(queries, fetch, only=only)
         if mode == "sparse":
             return sparse_search(self.index, texts, fetch)
-        if weight is None:
-            weight = self.index.hybrid_weight
-        weight = DEFAULT_WEIGHT if weight is None else weight
         return hybrid_search(self.index, queries, texts, fetch, weight, only)
 
-    def _tick(self, stage: str, since: float) -> float:
-        now = time.perf_counter()
-        self.stage_seconds[stage] += now - since
-        return now
+
+def _load_encoder(config: dict[str, Any], options: LoadOptions) -> Encoder:
+    """The index's encoder, run as ``options`` say; ``backend="auto"`` falls back to torch
+    when the model cannot be exported to ONNX (a slow tokenizer, an unusual architecture)."""
+    settings = options.encoder_settings()
+    try:
+        return Encoder.from_config(config, **settings)
+    except (ModelLoadError, MissingDependencyError, RuntimeError) as exc:
+        if options.backend != "auto" or settings["backend"] != "onnx":
+            raise
+        logger.warning("ONNX cannot run %s (%s); linking with torch", config["model"], exc)
+        return Encoder.from_config(config, **options.replace(backend="torch").encoder_settings())
 
 
 def type_set(types: Collection[str] | str | None) -> frozenset[str] | None:

@@ -13,7 +13,8 @@ Registered through the ``spacy_factories`` entry point (the ``[spacy]`` extra), 
 :class:`~entitylink.records.Candidate` as a dict, which spaCy can send between processes):
 two components (two vocabularies) keep theirs apart, and ``kb_ents`` holds both, merged by
 score. The component is picklable (its configuration only); each process loads the
-index itself, memory-mapped, on first use, so ``nlp.pipe(texts, n_process=2)`` works.
+index itself on first use, as ``config["load"]`` says (:class:`~.options.LoadOptions`'s fields;
+by default ONNX int8-block, memory-mapped), so ``nlp.pipe(texts, n_process=2)`` works.
 
 This is the only module of entitylink that imports spaCy.
 """
@@ -33,6 +34,7 @@ from spacy.util import filter_spans
 from ..errors import MissingDependencyError
 from ..records import Candidate
 from .documents import Span
+from .options import LoadOptions
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "index": None,
@@ -41,8 +43,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "resolve_abbreviations": True,
     "detector": "ents",
     "types": None,
-    "mmap": True,
-    "device": None,
+    "load": {},  # LoadOptions fields (backend, quantize, mmap, device...); {}: the defaults
 }
 
 
@@ -67,8 +68,7 @@ def make_entitylink(
     resolve_abbreviations: bool,
     detector: str,
     types: list[str] | None,
-    mmap: bool,
-    device: str | None,
+    load: dict[str, Any],
 ) -> EntityLinkComponent:
     """The factory behind ``nlp.add_pipe("entitylink", config={...})``."""
     if index is None:
@@ -81,8 +81,7 @@ def make_entitylink(
         resolve_abbreviations=resolve_abbreviations,
         detector=detector,
         types=types,
-        mmap=mmap,
-        device=device,
+        load=load,
     )
 
 
@@ -99,6 +98,7 @@ class EntityLinkComponent:
         self.config = {**DEFAULT_CONFIG, **config}
         if self.config["detector"] not in ("ents", "dictionary"):
             raise ValueError(f"detector must be 'ents' or 'dictionary', got {config['detector']!r}")
+        self.load = LoadOptions.from_dict(self.config["load"])  # checked now, not at first use
         self._annotator: Any = None
         _register(name)
 
@@ -107,6 +107,7 @@ class EntityLinkComponent:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.name, self.config, self._annotator = state["name"], state["config"], None
+        self.load = LoadOptions.from_dict(self.config["load"])
         _register(self.name)
 
     @property
@@ -117,7 +118,7 @@ class EntityLinkComponent:
             from .linker import Linker
 
             config = self.config
-            linker = Linker.from_dir(config["index"], mmap=config["mmap"], device=config["device"])
+            linker = Linker.from_dir(config["index"], self.load)
             self._annotator = Annotator(
                 linker,
                 GivenSpans() if config["detector"] == "ents" else None,

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+from ..linking.options import LoadOptions
 
 CONFIG_ENV = "ENTITYLINK_SERVICE_CONFIG"  # the JSON config handed to `--workers N` processes
 
@@ -46,16 +47,13 @@ class Batching:
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
-    """The indexes served (name, directory) and the policies; ``mmap`` maps the FAISS files;
-    ``backend`` and ``quantize`` run the indexes' encoders another way (``Linker.from_dir``)."""
+    """The indexes served (name, directory), the policies, and how every index is loaded
+    (:class:`~entitylink.LoadOptions`: by default ONNX int8-block, memory-mapped)."""
 
     indexes: tuple[tuple[str, Path], ...]
     limits: Limits = field(default_factory=Limits)
     batching: Batching = field(default_factory=Batching)
-    mmap: bool = True
-    device: str | None = None
-    backend: str | None = None
-    quantize: str | None = None
+    load: LoadOptions = field(default_factory=LoadOptions)
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.indexes]
@@ -69,9 +67,14 @@ class ServiceConfig:
                 raise ValueError(f"{what} must be positive, got {value}")
 
     def to_json(self) -> str:
-        data: dict[str, Any] = asdict(self)
-        data["indexes"] = [[name, str(path)] for name, path in self.indexes]
-        return json.dumps(data)
+        return json.dumps(
+            {
+                "indexes": [[name, str(path)] for name, path in self.indexes],
+                "limits": asdict(self.limits),
+                "batching": asdict(self.batching),
+                "load": self.load.to_dict(),
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> ServiceConfig:
@@ -80,10 +83,7 @@ class ServiceConfig:
             indexes=tuple((name, Path(path)) for name, path in data["indexes"]),
             limits=Limits(**data["limits"]),
             batching=Batching(**data["batching"]),
-            mmap=data["mmap"],
-            device=data["device"],
-            backend=data["backend"],
-            quantize=data["quantize"],
+            load=LoadOptions.from_dict(data.get("load", {})),
         )
 
 

@@ -82,13 +82,6 @@ class ServiceState:
         logger.info("ready: %s", ", ".join(self.linkers))
 
     def _load_one(self, path: object) -> Linker:
-        config = self.config
-        linker = Linker.from_dir(
-            str(path),
-            mmap=config.mmap,
-            device=config.device,
-            backend=config.backend,
-            quantize=config.quantize,
-        )
+        linker = Linker.from_dir(str(path), self.config.load)
         linker.link(["warm up"], k=1)  # the first call pays one-off costs; not a client
         return linker

@@ -27,16 +27,11 @@ from ..errors import TableFormatError
 from ..index.atomic import check_output_file, commit_file, temporary_file, writing
 from ..linking.linker import Linker
 from .dataframe import check_columns, link_dataframe, output_columns
+from .formats import TABLE_FORMATS, table_format
 
 logger = logging.getLogger(__name__)
 
-TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 CHUNK_ROWS = 8_192
-
-
-def table_format(path: str | Path) -> str | None:
-    """``csv``, ``tsv``, ``jsonl`` or ``parquet`` from the file's extension; None otherwise."""
-    return TABLE_FORMATS.get(Path(path).suffix.lower())
 
 
 def _format(path: Path) -> str:

@@ -33,6 +33,7 @@ from ..index.build import ENCODE_CHUNK, NameEncoding
 from ..index.store import ConceptStore
 from ..index.vector_file import release_rows
 from ..linking.linker import Linker
+from ..linking.options import LoadOptions
 from .dataframe import link_dataframe
 
 logger = logging.getLogger(__name__)
@@ -58,17 +59,15 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
         ray.init(address=address, num_cpus=num_cpus, include_dashboard=False)
 
 
-def load_linker(
-    index_dir: str | Path, device: str | None = None, mmap: bool = True, **encoder: Any
-) -> Linker:
-    """``Linker.from_dir`` memory-mapped, falling back to reading when FAISS cannot map it;
-    ``encoder``: its ``backend``, ``quantize`` and ``threads`` arguments."""
-    if mmap:
+def load_linker(index_dir: str | Path, options: LoadOptions | None = None) -> Linker:
+    """``Linker.from_dir``, reading the FAISS file when it cannot be memory-mapped."""
+    options = options or LoadOptions()
+    if options.mmap:
         try:
-            return Linker.from_dir(index_dir, device=device, mmap=True, **encoder)
+            return Linker.from_dir(index_dir, options)
         except (RuntimeError, IndexFormatError) as exc:
             logger.info("cannot memory-map %s (%s); reading it instead", index_dir, exc)
-    return Linker.from_dir(index_dir, device=device, **encoder)
+    return Linker.from_dir(index_dir, options.replace(mmap=False))
 
 
 class LinkerActor:
@@ -84,12 +83,11 @@ class LinkerActor:
         column: str,
         k: int,
         options: dict[str, Any],
-        device: str | None = None,
         processes: int = 1,
-        encoder: dict[str, Any] | None = None,
+        load: LoadOptions | None = None,
     ) -> None:
         self.threads = claim_share(processes)
-        self.linker = load_linker(index_dir, device=device, **(encoder or {}))
+        self.linker = load_linker(index_dir, load)
         self.column, self.k, self.options = column, k, options
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +109,7 @@ def link_dataset(
     batch_size: int = 1024,
     num_cpus: float | None = None,
     num_gpus: float = 0,
-    encoder: dict[str, Any] | None = None,
+    load: LoadOptions | None = None,
 ) -> Any:
     """A lazy ``ray.data.Dataset``: ``ds`` with its ``column`` linked, as :func:`link_dataframe`.
 
@@ -119,9 +117,9 @@ def link_dataset(
     ``num_cpus`` CPUs and ``num_gpus`` GPUs (the encoder runs on CUDA when given one). Mentions
     are deduplicated within a batch. Ray Data's read tasks need a CPU beyond the actors', or the
     read waits forever: ``num_cpus=None`` gives each actor 1 CPU, or less so that one CPU of the
-    cluster stays free (on 2 CPUs: 2 actors of 0.5 CPU). ``encoder``: ``backend``,
-    ``quantize``, ``threads`` for :meth:`Linker.from_dir`; each actor otherwise encodes on
-    ``cores // concurrency`` threads.
+    cluster stays free (on 2 CPUs: 2 actors of 0.5 CPU). ``load``: how each actor loads the
+    linker (:class:`~entitylink.LoadOptions`; with ``num_gpus``, on CUDA); each actor encodes
+    on ``cores // concurrency`` threads unless it sets ``threads``.
     """
     ray = import_ray()
     cpus = ray.cluster_resources().get("CPU", 0) if ray.is_initialized() else 0
@@ -142,9 +140,8 @@ def link_dataset(
             "column": column,
             "k": k,
             "options": options,
-            "device": "cuda" if num_gpus else "cpu",
             "processes": concurrency,
-            "encoder": encoder,
+            "load": (load or LoadOptions()).replace(device="cuda" if num_gpus else None),
         },
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         batch_size=batch_size,
@@ -252,7 +249,8 @@ def read_dataset(path: str | Path) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from .io import read_columns, table_format
+    from .formats import table_format
+    from .io import read_columns
 
     ray = import_ray()
     fmt = table_format(path)

@@ -23,19 +23,19 @@ import pandas as pd
 from ..encoding.threads import claim_share
 from ..errors import MissingDependencyError
 from ..linking.linker import Linker
+from ..linking.options import LoadOptions
 from .dataframe import link_dataframe
 
 SPARK_HINT = "pip install 'entitylink[spark]'"
 _LINKERS: dict[str, Linker] = {}  # per Python worker: index directory -> loaded Linker
 
 
-def cached_linker(index_dir: str, encoder: dict[str, Any] | None = None) -> Linker:
-    """This worker's Linker for ``index_dir``, loaded on first use (``encoder``: ``backend``,
-    ``quantize``, ``threads`` for :meth:`Linker.from_dir`)."""
+def cached_linker(index_dir: str, load: LoadOptions | None = None) -> Linker:
+    """This worker's Linker for ``index_dir``, loaded on first use, as ``load`` says."""
     if index_dir not in _LINKERS:
         from .ray import load_linker
 
-        _LINKERS[index_dir] = load_linker(index_dir, device="cpu", **(encoder or {}))
+        _LINKERS[index_dir] = load_linker(index_dir, load)
     return _LINKERS[index_dir]
 
 
@@ -57,10 +57,10 @@ def _link_partition(
     k: int,
     options: dict[str, Any],
     processes: int = 1,
-    encoder: dict[str, Any] | None = None,
+    load: LoadOptions | None = None,
 ) -> Iterator[pd.DataFrame]:
     claim_share(processes)  # this worker's share of the cores, before the encoder runs
-    linker = cached_linker(index_dir, encoder)
+    linker = cached_linker(index_dir, load)
     for batch in batches:
         yield link_dataframe(linker, batch, column, k, **options).reset_index(drop=True)
 
@@ -98,13 +98,13 @@ def link_spark(
     threshold: float | None = None,
     types: Collection[str] | None = None,
     prefix: str = "",
-    encoder: dict[str, Any] | None = None,
+    load: LoadOptions | None = None,
 ) -> Any:
     """A lazy Spark DataFrame: ``df`` with its ``column`` linked, as :func:`link_dataframe`.
 
     Each Python worker encodes on ``cores // workers`` threads (:func:`python_workers`), so
-    the workers of one machine do not oversubscribe its cores; ``encoder``: ``backend``,
-    ``quantize``, ``threads`` for :meth:`Linker.from_dir`.
+    the workers of one machine do not oversubscribe its cores; ``load``: how each worker loads
+    the linker (:class:`~entitylink.LoadOptions`).
 
     Rows go to the Python workers in Arrow batches
     (``spark.sql.execution.arrow.maxRecordsPerBatch``, 10,000 by default); mentions are
@@ -122,6 +122,6 @@ def link_spark(
         k=k,
         options=options,
         processes=python_workers(df.sparkSession),
-        encoder=encoder,
+        load=load,
     )
     return df.mapInPandas(function, schema)
