@@ -5,6 +5,12 @@ Usage::
 
     nice python scripts/bench_annotate.py --index indexes/medic \
         --input ../shared/data/benchmarks/bc5cdr/CDR_TestSet.PubTator.txt --repeats 3
+    nice python scripts/bench_annotate.py --index indexes/medic --input ... --backend torch
+
+The index is loaded as ``entitylink annotate`` loads it: the same option group
+(:func:`entitylink.cli.options.add_load_options`: ``--backend``, ``--quantize``, ``--threads``,
+``--mmap``...) and defaults, so with no flag this measures what a user meets (ONNX int8-block
+when onnxruntime is installed); ``--backend torch`` is the PyTorch float32 path.
 
 Prints one JSON object: for the whole input (``--repeats`` runs, the median), ``abstracts/s``,
 ``mentions/s`` and the seconds in ``detection``, ``abbreviation``, ``encode``, ``search`` and
@@ -22,17 +28,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from entitylink import Annotator, Linker
+from entitylink import Annotator, Linker, StageTimes
+from entitylink.cli.options import add_load_options, load_options
+from entitylink.linking.annotate import STAGES
 from entitylink.linking.detectors import DictionaryDetector
 from entitylink.linking.formats import read_documents
 
 
 def _run(annotator: Annotator, texts: list[str]) -> tuple[float, int, dict[str, float]]:
-    annotator.stage_seconds = dict.fromkeys(annotator.stage_seconds, 0.0)
+    times = StageTimes()
     clock = time.perf_counter()
-    documents = annotator.annotate(texts)
+    documents = annotator.annotate(texts, times=times)
     seconds = time.perf_counter() - clock
-    return seconds, sum(len(d.spans) for d in documents), dict(annotator.stage_seconds)
+    stages = {stage: times.seconds.get(stage, 0.0) for stage in STAGES}  # 0 s: did not run
+    return seconds, sum(len(d.spans) for d in documents), stages
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -44,11 +53,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--batch", type=int, default=32, help="documents per annotate() call")
+    add_load_options(parser)  # as entitylink annotate
     args = parser.parse_args(argv)
+    options = load_options(args)
     with args.input.open("rb") as stream:
         texts = [d.text for d in read_documents(stream, args.input_format, str(args.input))]
     clock = time.perf_counter()
-    linker = Linker.from_dir(args.index)
+    linker = Linker.from_dir(args.index, options)
     load = time.perf_counter() - clock
     clock = time.perf_counter()
     detector = DictionaryDetector.from_store(linker.index.store)
@@ -57,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     annotator.annotate(texts[:8])  # warm up
     runs = []
     for _ in range(args.repeats):
-        total, stages, spans = 0.0, dict.fromkeys(annotator.stage_seconds, 0.0), 0
+        total, stages, spans = 0.0, dict.fromkeys(STAGES, 0.0), 0
         for start in range(0, len(texts), args.batch):
             seconds, found, split = _run(annotator, texts[start : start + args.batch])
             total, spans = total + seconds, spans + found
@@ -66,6 +77,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     total, spans, stages = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     result: dict[str, Any] = {
         "index": str(args.index),
+        "options": options.to_dict(),
+        "encoder": linker.encoder.config(),
         "documents": len(texts),
         "characters": sum(map(len, texts)),
         "index_load_s": round(load, 2),

@@ -1,12 +1,19 @@
 """Mentions/s of each batch engine on the BC5CDR-disease test mentions, against Linker.link.
 
-python scripts/bench_batch.py indexes/medic --engines loop dataframe ray spark
+    python scripts/bench_batch.py indexes/medic --engines loop dataframe ray spark
+    python scripts/bench_batch.py indexes/medic --engines loop dataframe --backend torch
 
 Every engine links the same mentions (as written, duplicates included) with k=10 in the same
 run, so the ratios to the plain loop hold even when the CPU is shared. For Ray and Spark,
 "startup" is linking one row (workers start and load the index); "per batch" is the extra
 time of a batch of blank mentions (scheduling and data transfer, no encoding). Prints a JSON
 list, then a Markdown table.
+
+Every engine loads the index as ``entitylink link`` does: the same option group
+(:func:`entitylink.cli.options.add_load_options`: ``--backend``, ``--quantize``, ``--threads``,
+``--mmap``...) and defaults, handed to Ray's actors and Spark's workers as the same
+:class:`~entitylink.LoadOptions`; with no flag, the defaults a user meets (ONNX int8-block when
+onnxruntime is installed); ``--backend torch`` is the PyTorch float32 path.
 """
 
 from __future__ import annotations
@@ -17,13 +24,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from entitylink import Linker, link_dataframe, load_benchmark
+from entitylink import Linker, LoadOptions, link_dataframe, load_benchmark
+from entitylink.cli.options import add_load_options, load_options
 
 logger = logging.getLogger("bench_batch")
 K, BATCH = 10, 1024
@@ -40,7 +48,7 @@ def plain_loop(linker: Linker, texts: list[str]) -> None:
         linker.link(texts[start : start + BATCH], K)
 
 
-def ray_runner(index: Path, actors: int) -> Callable[[pd.DataFrame], object]:
+def ray_runner(index: Path, actors: int, options: LoadOptions) -> Callable[[pd.DataFrame], object]:
     import ray
 
     from entitylink.tables.ray import link_dataset
@@ -51,12 +59,13 @@ def ray_runner(index: Path, actors: int) -> Callable[[pd.DataFrame], object]:
     def run(df: pd.DataFrame) -> object:
         parts = [df.iloc[i : i + BATCH] for i in range(0, len(df), BATCH)]
         ds = ray.data.from_pandas(parts)
-        return link_dataset(ds, index, k=K, concurrency=actors, batch_size=BATCH).materialize()
+        linked = link_dataset(ds, index, k=K, concurrency=actors, batch_size=BATCH, load=options)
+        return linked.materialize()
 
     return run
 
 
-def spark_runner(index: Path, cores: int) -> Callable[[pd.DataFrame], object]:
+def spark_runner(index: Path, cores: int, options: LoadOptions) -> Callable[[pd.DataFrame], object]:
     from pyspark.sql import SparkSession
 
     from entitylink.tables.spark import link_spark
@@ -72,7 +81,9 @@ def spark_runner(index: Path, cores: int) -> Callable[[pd.DataFrame], object]:
 
     def run(df: pd.DataFrame) -> object:
         sdf = spark.createDataFrame(df, "id long, mention string")
-        return link_spark(sdf, index, k=K).write.format("noop").mode("overwrite").save()
+        return (
+            link_spark(sdf, index, k=K, load=options).write.format("noop").mode("overwrite").save()
+        )
 
     return run
 
@@ -94,16 +105,19 @@ def engine_figures(
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", nargs="?", default="indexes/medic", type=Path)
     parser.add_argument("--engines", nargs="+", default=["loop", "dataframe", "ray", "spark"])
     parser.add_argument("--workers", type=int, default=2, help="Ray actors / Spark cores")
-    args = parser.parse_args()
+    add_load_options(parser)  # as entitylink link
+    args = parser.parse_args(argv)
+    options = load_options(args)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     texts = [m.text for m in load_benchmark("bc5cdr-disease", "test").mentions]
     df = pd.DataFrame({"id": range(len(texts)), "mention": texts})
-    linker = Linker.from_dir(args.index, device="cpu")
+    linker = Linker.from_dir(args.index, options)
+    logger.info("options %s; encoder %s", options.to_json(), linker.encoder.config())
     linker.link(texts[:32], K)  # warm up
     loop_s = timed(lambda: plain_loop(linker, texts))
     rows: list[dict[str, Any]] = [
@@ -130,7 +144,7 @@ def main() -> None:
     for engine in ("ray", "spark"):
         if engine in args.engines:
             label = f"Ray, {args.workers} actors" if engine == "ray" else "Spark local[2]"
-            run = runners[engine](args.index, args.workers)
+            run = runners[engine](args.index, args.workers, options)
             rows.append(engine_figures(label, run, df, loop_s))
             logger.info("%s", rows[-1])
     print(json.dumps(rows, indent=2))
@@ -142,7 +156,8 @@ def main() -> None:
         "startup_s",
         "overhead_per_batch_s",
     ]
-    print(f"\n{len(texts)} mentions ({len(set(texts))} distinct), k={K}, index {args.index}\n")
+    print(f"\n{len(texts)} mentions ({len(set(texts))} distinct), k={K}, index {args.index}")
+    print(f"load options {options.to_json()}\n")
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for row in rows:

@@ -4,24 +4,31 @@ Load time is measured in fresh subprocesses (with and without memory-mapping the
 after the imports (entitylink, torch, transformers and its BERT code, which it imports lazily on
 first use), which are timed apart as ``import_s``: a service pays them once at start-up;
 single-mention latency is split into encode / FAISS search / SQLite lookup and collapse (the
-stages :class:`entitylink.Linker` times in ``stage_seconds``); batch throughput links all
-distinct benchmark mentions at once. The dictionary floor (normalised name -> concept ID, a
-Python dict built from the same index's names) is timed in the same run.
+stages a :class:`entitylink.StageTimes` passed to ``link()`` collects); batch throughput
+links all distinct benchmark mentions at once. The dictionary floor (normalised name -> concept
+ID, a Python dict built from the same index's names) is timed in the same run.
 
-    python scripts/bench_link.py                                 # indexes/mesh
+    python scripts/bench_link.py                                 # indexes/mesh, the defaults
     python scripts/bench_link.py indexes/medic --benchmark ncbi-disease --single 300
     python scripts/bench_link.py indexes/mesh-auto --loads 3 --single 300 --out link.json
-    python scripts/bench_link.py indexes/medic --backend onnx --quantize int8   # no torch
+    python scripts/bench_link.py indexes/medic --backend torch   # the PyTorch float32 path
+    python scripts/bench_link.py indexes/medic --quantize int8   # ONNX, per-channel int8
     python scripts/bench_link.py indexes/medic --background-load 2    # 2 busy loops meanwhile
-    python scripts/bench_link.py indexes/mesh --backend onnx --baseline   # and torch fp32 beside
+    python scripts/bench_link.py indexes/mesh --baseline   # and torch float32 beside
 
-``--backend``/``--quantize`` run the index's encoder another way (ONNX Runtime: the fresh load
-processes then import neither torch nor transformers); ``--threads`` overrides the thread policy
-(:mod:`entitylink.encoding.threads`: one thread for a single mention); ``--background-load N``
-keeps N busy-loop processes running during the in-process measurements (bounded by
-``--load-seconds``), as on a machine shared with other jobs. ``--baseline`` also times single
-mentions with the index's model on torch in float32 (the reference the other variants are held
-to), in the same process and minute, under the same background load.
+The index is loaded as ``entitylink link`` loads it: the same option group
+(:func:`entitylink.cli.options.add_load_options`: ``--backend``, ``--quantize``, ``--device``,
+``--threads``, ``--mmap``/``--no-mmap``, ``--verify``, ``--search-param``, ``--mode``,
+``--weight``) and the same defaults, so with no flag this measures what a user meets (ONNX
+int8-block when onnxruntime is installed: the fresh load processes then import neither torch
+nor transformers). ``--backend torch`` is the path the index was built with. ``--threads``
+overrides the thread policy (:mod:`entitylink.encoding.threads`: one thread for a single
+mention). The cold loads are measured both with and without memory-mapping whatever ``--mmap``
+says; the in-process figures follow it. ``--background-load N`` keeps N busy-loop processes
+running during the in-process measurements (bounded by ``--load-seconds``), as on a machine
+shared with other jobs. ``--baseline`` also times single mentions with the index's model on
+torch in float32 (the reference the other variants are held to), in the same process and
+minute, under the same background load.
 """
 
 from __future__ import annotations
@@ -41,6 +48,10 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from entitylink import Linker, LoadOptions, StageTimes  # noqa: E402
+from entitylink.cli.options import add_load_options, load_options  # noqa: E402
+from entitylink.linking.linker import STAGES  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INDEX = ROOT / "indexes" / "mesh"
 TARGETS = {"load_s": 2.0, "single_p50_ms": 15.0, "lookup_share_batch": 0.10}
@@ -48,20 +59,23 @@ TARGETS = {"load_s": 2.0, "single_p50_ms": 15.0, "lookup_share_batch": 0.10}
 LOAD_CODE = """
 import json, os, sys, time
 started = time.perf_counter()
-overrides = json.loads(sys.argv[5])
-from entitylink import ConceptIndex, Encoder, Linker
-if overrides.get("backend") != "onnx":  # transformers imports model code lazily, on first use
-    import torch
+from entitylink import ConceptIndex, Linker, LoadOptions
+from entitylink.linking.linker import _load_encoder
+options = LoadOptions.from_json(sys.argv[2])
+if options.encoder_settings()["backend"] == "torch":  # transformers imports its model code
+    import torch                                       # lazily, on first use
     from transformers import BertModel
 else:
     import onnxruntime, tokenizers
 imported = time.perf_counter()
 # what Linker.from_dir does, in its two steps
 index = ConceptIndex.load(
-    sys.argv[1], mmap=sys.argv[2] == "1", search_params=json.loads(sys.argv[4])
+    sys.argv[1], mmap=options.mmap, search_params=options.search_params, verify=options.verify
 )
 index_loaded = time.perf_counter()
-linker = Linker(Encoder.from_config(index.manifest.encoder, device="cpu", **overrides), index)
+encoder = _load_encoder(index.manifest.encoder, options)
+index.vectors.threads = options.threads
+linker = Linker(encoder, index, mode=options.mode, weight=options.weight)
 loaded = time.perf_counter()
 linker.link([sys.argv[3]], k=10)
 first = time.perf_counter()
@@ -87,20 +101,11 @@ def _normalise(name: str) -> str:
     return normalize_name(name)
 
 
-def cold_load(
-    index: Path,
-    mmap: bool,
-    mention: str,
-    runs: int,
-    params: dict[str, int],
-    overrides: dict[str, Any],
-) -> dict[str, Any]:
+def cold_load(index: Path, options: LoadOptions, mention: str, runs: int) -> dict[str, Any]:
     """Median of ``runs`` fresh processes: import, ``Linker.from_dir``, first query, RSS."""
     samples = []
     for _ in range(runs):
-        flag = "1" if mmap else "0"
-        command = [sys.executable, "-c", LOAD_CODE, str(index), flag, mention, json.dumps(params)]
-        command.append(json.dumps(overrides))
+        command = [sys.executable, "-c", LOAD_CODE, str(index), options.to_json(), mention]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"loading {index} failed:\n{done.stderr[-2000:]}")
@@ -120,18 +125,18 @@ def _percentiles(seconds: list[float]) -> dict[str, float]:
     return {"p50_ms": round(1000 * at(0.50), 3), "p99_ms": round(1000 * at(0.99), 3)}
 
 
-def single(linker: Any, mentions: Sequence[str], k: int) -> dict[str, Any]:
+def single(linker: Linker, mentions: Sequence[str], k: int) -> dict[str, Any]:
     """Per-mention latency of ``link([m])``, total and by stage."""
     linker.link(list(mentions[:5]), k=k)  # warm-up
     totals: list[float] = []
-    stages: dict[str, list[float]] = {stage: [] for stage in linker.stage_seconds}
+    stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
     for mention in mentions:
-        linker.stage_seconds = dict.fromkeys(linker.stage_seconds, 0.0)
+        times = StageTimes()
         started = time.perf_counter()
-        linker.link([mention], k=k)
+        linker.link([mention], k=k, times=times)
         totals.append(time.perf_counter() - started)
-        for stage, seconds in linker.stage_seconds.items():
-            stages[stage].append(seconds)
+        for stage in STAGES:  # a stage that did not run (sparse mode: encode) took 0 s
+            stages[stage].append(times.seconds.get(stage, 0.0))
     return {
         "mentions": len(mentions),
         **_percentiles(totals),
@@ -139,17 +144,17 @@ def single(linker: Any, mentions: Sequence[str], k: int) -> dict[str, Any]:
     }
 
 
-def batch(linker: Any, mentions: Sequence[str], k: int) -> dict[str, Any]:
+def batch(linker: Linker, mentions: Sequence[str], k: int) -> dict[str, Any]:
     """All mentions in one ``link`` call: mentions/s and each stage's share of the time."""
-    linker.stage_seconds = dict.fromkeys(linker.stage_seconds, 0.0)
+    times = StageTimes()
     started = time.perf_counter()
-    linker.link(list(mentions), k=k)
+    linker.link(list(mentions), k=k, times=times)
     seconds = time.perf_counter() - started
     return {
         "mentions": len(mentions),
         "seconds": round(seconds, 3),
         "mentions_per_s": round(len(mentions) / seconds, 1),
-        "stage_share": {s: round(v / seconds, 4) for s, v in linker.stage_seconds.items()},
+        "stage_share": {s: round(times.seconds.get(s, 0.0) / seconds, 4) for s in STAGES},
     }
 
 
@@ -180,8 +185,6 @@ def dictionary_floor(index: Path, mentions: Sequence[str]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from entitylink.encoding.options import BACKENDS, QUANTIZATIONS
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", nargs="?", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--benchmark", default="bc5cdr-chemical", help="name or file (test split)")
@@ -189,13 +192,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--single", type=int, default=200, help="mentions timed one by one")
     parser.add_argument("--loads", type=int, default=3, help="fresh processes per load figure")
     parser.add_argument("-k", type=int, default=10)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="encoder and FAISS threads (default: the thread policy; FAISS: its own)",
-    )
-    parser.add_argument("--backend", choices=BACKENDS, help="default: the index's")
-    parser.add_argument("--quantize", choices=QUANTIZATIONS, help="default: the index's")
+    add_load_options(parser)  # as entitylink link: --backend, --quantize, --threads, --mmap...
     parser.add_argument(
         "--background-load", type=int, default=0, metavar="N", help="busy-loop processes"
     )
@@ -203,50 +200,30 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--load-seconds", type=float, default=900, help="the busy loops stop after this"
     )
     parser.add_argument(
-        "--search-param",
-        action="append",
-        default=[],
-        metavar="KEY=N",
-        help="FAISS search parameter instead of the manifest's, e.g. nprobe=512; repeatable",
-    )
-    parser.add_argument(
-        "--mode",
-        choices=("dense", "sparse", "hybrid"),
-        help="link mode (default: the linker's: hybrid when the index has a sparse part)",
-    )
-    parser.add_argument(
         "--baseline", action="store_true", help="also single mentions on torch float32"
     )
     parser.add_argument("--out", type=Path, help="write the JSON here too")
     args = parser.parse_args(argv)
-    from entitylink import Encoder, Linker, load_benchmark
+    options = load_options(args)
+    from entitylink import Encoder, load_benchmark
     from entitylink.encoding.threads import available_cores, threads_for
 
-    if args.threads:
-        import faiss
-
-        faiss.omp_set_num_threads(args.threads)
-    overrides: dict[str, Any] = {"threads": args.threads}
-    overrides |= {k: getattr(args, k) for k in ("backend", "quantize") if getattr(args, k)}
     if args.mentions:
         texts = [t.strip() for t in args.mentions.read_text().splitlines() if t.strip()]
     else:
         texts = [m.text for m in load_benchmark(args.benchmark, "test").mentions]
     mentions = sorted(set(texts))
-    params = {k: int(v) for k, _, v in (p.partition("=") for p in args.search_param)}
     load = {
-        "plain": cold_load(args.index, False, mentions[0], args.loads, params, overrides),
-        "mmap": cold_load(args.index, True, mentions[0], args.loads, params, overrides),
+        "plain": cold_load(args.index, options.replace(mmap=False), mentions[0], args.loads),
+        "mmap": cold_load(args.index, options.replace(mmap=True), mentions[0], args.loads),
     }
-    linker = Linker.from_dir(args.index, device="cpu", search_params=params, **overrides)
-    linker.mode = args.mode
+    linker = Linker.from_dir(args.index, options)
     reference = None
     if args.baseline:
         config = linker.index.manifest.encoder  # the same index, its model on torch float32
-        torch_fp32 = {"backend": "torch", "dtype": "float32", "quantize": None}
-        encoder = Encoder.from_config(config, device="cpu", threads=args.threads, **torch_fp32)
-        reference = Linker(encoder, linker.index)
-        reference.mode = args.mode
+        torch_fp32 = options.replace(backend="torch", quantize="none").encoder_settings()
+        encoder = Encoder.from_config(config, **(torch_fp32 | {"dtype": "float32"}))
+        reference = Linker(encoder, linker.index, mode=linker.mode, weight=linker.weight)
     busy = background_load(args.background_load, args.load_seconds)
     try:
         one = single(linker, mentions[: args.single], args.k)
@@ -265,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "search_params": linker.index.vectors.search_params,
         },
         "names": linker.index.manifest.counts["names"],
+        "options": options.to_dict(),
         "encoder": linker.encoder.config(),
         "threads": {
             "override": args.threads,
@@ -275,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "background_load": args.background_load,
         "loadavg": os.getloadavg(),
         "benchmark": str(args.mentions or args.benchmark),
-        "mode": args.mode or ("hybrid" if linker.index.sparse is not None else "dense"),
+        "mode": linker.mode,
         "load": load,
         "single": one,
         "batch": many,

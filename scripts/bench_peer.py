@@ -1,6 +1,7 @@
 """entitylink beside scispaCy's linker: same dictionary, same queries, fresh processes back to back.
 
-    python scripts/bench_peer.py indexes/medic --backend onnx --quantize int8
+    python scripts/bench_peer.py indexes/medic             # entitylink's defaults
+    python scripts/bench_peer.py indexes/medic --backend torch   # its PyTorch float32 path
     python scripts/bench_peer.py indexes/medic --peer-python .venv-peer/bin/python --single 300
 
 Both systems answer the same test queries of a benchmark (``plain`` protocol: the mentions as
@@ -12,6 +13,11 @@ own code (``create_tfidf_ann_index``) builds from the same file, once, under ``-
 fresh process: import, load, RSS after load and at the end, single-mention p50/p99 (one mention
 per call), batch mentions/s; the ranked concept IDs come back and are scored here with the same
 code (Acc@1/Acc@5, a concept's alternative IDs counting, as ``entitylink evaluate``).
+
+entitylink loads its index as ``entitylink link`` does: the same option group
+(:func:`entitylink.cli.options.add_load_options`) and defaults, handed to the fresh process as
+:meth:`~entitylink.LoadOptions.to_json`; with no flag, the defaults a user meets (ONNX
+int8-block when onnxruntime is installed, the index memory-mapped).
 """
 
 from __future__ import annotations
@@ -33,9 +39,9 @@ MEDIC = ROOT.parent / "shared" / "data" / "vocab" / "ctd" / "medic_06Jul2012.txt
 OURS = """
 import json, sys, time
 started = time.perf_counter()
-from entitylink import Linker
+from entitylink import Linker, LoadOptions
 imported = time.perf_counter()
-linker = Linker.from_dir(sys.argv[1], mmap=True, **json.loads(sys.argv[2]))
+linker = Linker.from_dir(sys.argv[1], LoadOptions.from_json(sys.argv[2]))
 loaded = time.perf_counter()
 def rss_mb():
     status = open("/proc/self/status").read().splitlines()
@@ -54,7 +60,7 @@ print(json.dumps({"import_s": imported - started, "load_s": loaded - imported, "
     "single_p50_ms": 1000 * times[len(times) // 2],
     "single_p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
     "batch_mentions_per_s": len(texts) / seconds,
-    "torch_imported": "torch" in sys.modules,
+    "torch_imported": "torch" in sys.modules, "encoder": linker.encoder.config(),
     "ranked": [[c.concept_id for c in cands] for cands in found]}))
 """
 
@@ -81,7 +87,7 @@ def score(
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from entitylink.encoding.options import BACKENDS, QUANTIZATIONS
+    from entitylink.cli.options import add_load_options, load_options
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", type=Path, help="entitylink index built from --vocab")
@@ -89,9 +95,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--benchmark", default="ncbi-disease")
     parser.add_argument("--peer-python", type=Path, default=ROOT / ".venv-peer" / "bin" / "python")
     parser.add_argument("--kb-dir", type=Path, default=ROOT / "indexes" / "scispacy-medic")
-    parser.add_argument("--backend", choices=BACKENDS, help="entitylink's encoder")
-    parser.add_argument("--quantize", choices=QUANTIZATIONS)
-    parser.add_argument("--threads", type=int, help="entitylink encoder threads (default: policy)")
+    add_load_options(parser)  # how entitylink loads its index, as entitylink link
     parser.add_argument("--single", type=int, default=200, help="mentions timed one by one")
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--out", type=Path, help="write the JSON here too")
@@ -106,9 +110,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         every = concept_ids(concept)
         for one in every | {concept.concept_id}:
             ids[one] = ids[one.split(":")[-1]] = every
-    overrides = {
-        k: getattr(args, k) for k in ("backend", "quantize", "threads") if getattr(args, k)
-    }
+    options = load_options(args)
     result: dict[str, Any] = {
         "benchmark": args.benchmark,
         "queries": len(prepared.queries),
@@ -119,10 +121,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.json"
         queries.write_text(json.dumps(texts))
-        ours_cmd = [sys.executable, "-c", OURS, str(args.index), json.dumps(overrides)]
+        ours_cmd = [sys.executable, "-c", OURS, str(args.index), options.to_json()]
         ours = _json_run([*ours_cmd, str(queries), str(args.single), str(args.k)])
         ours_ranked = dict(zip(texts, ours.pop("ranked"), strict=True))
-        result["entitylink"] = {**ours, "encoder": overrides, **score(ours_ranked, prepared, ids)}
+        result["entitylink"] = {
+            **ours,
+            "options": options.to_dict(),
+            **score(ours_ranked, prepared, ids),
+        }
         peer_script = str(ROOT / "scripts" / "peer_scispacy.py")
         if not args.peer_python.exists():
             result["scispacy"] = {"error": f"{args.peer_python} not found (pip install scispacy)"}

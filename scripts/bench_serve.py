@@ -7,11 +7,18 @@ batch size (from ``/metrics``), the server's RSS (at the start and end of the le
 peak) and the errors. Then, server stopped, the same mentions through the in-process
 ``Linker.link`` batch loop (``--max-batch`` mentions per call): the ceiling.
 
+How the index is loaded is ``entitylink serve``'s option group
+(:func:`entitylink.cli.options.add_load_options`: ``--backend``, ``--quantize``, ``--threads``,
+``--mmap``, ``--search-param``, ``--mode``...): the server is started with the same flags, and
+the ceiling loads its :class:`~entitylink.LoadOptions` too. With none, both measure the
+defaults a user meets (ONNX int8-block when onnxruntime is installed, the index memory-mapped).
+
 The clients are a few lines of asyncio over raw sockets (no HTTP library), so that they take
 as little of the CPU the server needs as they can; on a small machine they still compete.
 
     python scripts/bench_serve.py                                  # indexes/medic, 60 s a level
     python scripts/bench_serve.py --seconds 20 --clients 1 8 32 128 --out serve.json
+    python scripts/bench_serve.py --backend torch --out serve-torch.json   # the PyTorch path
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from entitylink import LoadOptions
+from entitylink.cli.options import add_load_options, load_options
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -46,6 +56,21 @@ def _mentions(benchmark: str) -> list[str]:
         print(f"({benchmark}: {exc}; using data_samples/mentions.txt)", file=sys.stderr)
         texts = (ROOT / "data_samples" / "mentions.txt").read_text().split("\n")
     return [t for t in texts if t.strip()]
+
+
+def serve_flags(options: LoadOptions) -> list[str]:
+    """The ``entitylink serve`` flags that load an index as ``options`` say (every field, so
+    that the server's defaults cannot differ from this script's)."""
+    flags = ["--backend", options.backend, "--quantize", options.quantize]
+    flags += ["--mmap" if options.mmap else "--no-mmap"]
+    flags += ["--device", options.device] if options.device else []
+    flags += ["--threads", str(options.threads)] if options.threads else []
+    flags += ["--verify"] if options.verify else []
+    for key, value in options.search_params.items():
+        flags += ["--search-param", f"{key}={value}"]
+    flags += ["--mode", options.mode] if options.mode else []
+    flags += ["--weight", repr(options.weight)] if options.weight is not None else []
+    return flags
 
 
 def _free_port() -> int:
@@ -127,7 +152,7 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
     port = _free_port()
     command = [sys.executable, "-m", "entitylink", "serve", "-q", "--index", f"bench={args.index}"]
     command += ["--port", str(port), "--max-batch", str(args.max_batch)]
-    command += ["--max-wait-ms", str(args.max_wait_ms)]
+    command += ["--max-wait-ms", str(args.max_wait_ms), *serve_flags(args.options)]
     with open(args.server_log, "w") as log:
         server = subprocess.Popen(command, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -187,7 +212,7 @@ def _ceiling(args: argparse.Namespace, mentions: list[str]) -> dict[str, Any]:
 def _ceiling_loop(args: argparse.Namespace, mentions: list[str]) -> dict[str, Any]:
     from entitylink import Linker
 
-    linker = Linker.from_dir(args.index, mmap=True)  # as the server loads it
+    linker = Linker.from_dir(args.index, args.options)  # as the server loads it
     for start in range(0, min(len(mentions), 4 * args.max_batch), args.max_batch):
         linker.link(mentions[start : start + args.max_batch], k=5)  # warm: page the index in
     done, started, calls = 0, time.perf_counter(), []
@@ -210,6 +235,7 @@ def _ceiling_loop(args: argparse.Namespace, mentions: list[str]) -> dict[str, An
         "single_call_ms": 1000 * statistics.median(single),
         "single_per_s": 1 / statistics.median(single),
         "load": os.getloadavg()[0],
+        "encoder": linker.encoder.config(),
     }
 
 
@@ -233,9 +259,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-wait-ms", type=float, default=2.0)
     parser.add_argument("--server-log", type=Path, default=Path("/tmp/bench_serve_server.log"))
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
+    add_load_options(parser)  # entitylink serve's, passed on to it
     args = parser.parse_args(argv)
+    args.options = load_options(args)
     mentions = _mentions(args.benchmark)
     print(f"{len(mentions)} distinct mentions; index {args.index}; {args.seconds:g} s per level")
+    print(f"entitylink serve {' '.join(serve_flags(args.options))}")
     print(
         "| clients | requests | req/s | p50 ms | p99 ms | mean batch | RSS MB | heap (RssAnon) MB "
         "| errors | load |"
@@ -249,7 +278,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"one mention a call: {ceiling['single_per_s']:.0f}/s ({ceiling['single_call_ms']:.1f} ms);"
         f" load {ceiling['load']:.1f}"
     )
-    result = {"levels": rows, "ceiling": ceiling, "seconds": args.seconds}
+    result = {
+        "levels": rows,
+        "ceiling": ceiling,
+        "seconds": args.seconds,
+        "options": args.options.to_dict(),
+        "serve_flags": serve_flags(args.options),
+    }
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -29,6 +29,14 @@ settings.register_profile("medium", max_examples=300, deadline=5000, **_FUZZ)
 settings.register_profile("long", max_examples=3000, deadline=5000, **_FUZZ)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Exported ONNX graphs go to a cache of this test session, not the user's."""
+    cache = tmp_path_factory.mktemp("entitylink-cache")
+    os.environ["ENTITYLINK_CACHE"] = str(cache)  # subprocesses of the tests inherit it
+    return cache
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("--hypothesis-profile", default=None):
         settings.load_profile("ci")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 from pathlib import Path
@@ -10,7 +11,9 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from entitylink import ConceptIndex, read_vocabulary
+from entitylink import ConceptIndex, LoadOptions, read_vocabulary
+from entitylink.cli.options import add_load_options, load_options
+from entitylink.linking.options import onnx_installed
 from tests.paths import ROOT, SAMPLES, shared_path
 
 
@@ -103,6 +106,27 @@ def test_bench_link_on_the_sample_index(
     assert result["dictionary"]["names"] > 0 and result["dictionary"]["exact_hits"] >= 1
     assert set(result["meets"]) == {"load_s", "single_p50_ms", "lookup_share_batch"}
     assert result["mode"] == "dense"  # the sample index has no sparse part
+    assert result["options"] == LoadOptions().to_dict()  # no flag: the project's defaults
+    default = "onnx" if onnx_installed() else "torch"
+    assert result["encoder"].get("backend", "torch") == default
+    assert result["load"]["mmap"]["torch_imported"] == (default == "torch")
+
+
+def test_bench_link_torch_with_baseline(
+    tiny_index: ConceptIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--backend torch`` (the old path) and the torch float32 baseline beside it; the load
+    flags are entitylink link's (``--no-mmap``, ``--search-param``, ``--mode``)."""
+    argv = [str(tiny_index.path), "--mentions", str(SAMPLES / "mentions.txt"), "--loads", "1"]
+    options = ["--single", "3", "--backend", "torch", "--no-mmap", "--mode", "dense"]
+    result = script("bench_link").main([*argv, *options, "--baseline"])
+    capsys.readouterr()
+    assert result["options"]["backend"] == "torch" and result["options"]["mmap"] is False
+    assert result["encoder"].get("backend", "torch") == "torch"
+    assert result["load"]["plain"]["torch_imported"] and result["load"]["mmap"]["load_s"] > 0
+    baseline = result["baseline_single"]
+    assert baseline["mentions"] == 3 and set(baseline["stages"]) == {"encode", "search", "lookup"}
+    assert baseline["encoder"].get("backend", "torch") == "torch"
 
 
 def test_bench_annotate_tiny(tiny_index: ConceptIndex, capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,7 +135,20 @@ def test_bench_annotate_tiny(tiny_index: ConceptIndex, capsys: pytest.CaptureFix
     assert '"abstracts_per_s"' in capsys.readouterr().out
     assert result["documents"] > 0 and result["mentions"] > 0
     assert set(result["stages_s"]) == {"detection", "abbreviation", "encode", "search", "lookup"}
+    assert result["stages_s"]["encode"] > 0
     assert [row["characters"] for row in result["long_documents"]] == [2000, 4000]
+    assert result["options"] == LoadOptions().to_dict()
+
+
+def test_bench_annotate_takes_the_load_flags(
+    tiny_index: ConceptIndex, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--index", str(tiny_index.path), "--input", str(SAMPLES / "benchmark.pubtator")]
+    argv += ["--repeats", "1", "--sizes", "--backend", "torch", "--threads", "1"]
+    result = script("bench_annotate").main(argv)
+    capsys.readouterr()
+    assert result["options"]["backend"] == "torch" and result["options"]["threads"] == 1
+    assert result["encoder"].get("backend", "torch") == "torch" and result["mentions"] > 0
 
 
 def test_bench_serve_tiny(
@@ -129,6 +166,52 @@ def test_bench_serve_tiny(
         assert row["p99_ms"] >= row["p50_ms"] > 0 and row["mean_batch"] >= 1
         assert row["rss_peak_mb"] >= row["rss_end_mb"] > 0
     assert result["ceiling"]["mentions_per_s"] > 0
+    assert result["options"] == LoadOptions().to_dict()  # the server got the same flags
+    default = "onnx" if onnx_installed() else "torch"
+    assert result["ceiling"]["encoder"].get("backend", "torch") == default
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["--backend", "torch", "--no-mmap", "--threads", "2", "--verify"],
+        ["--quantize", "int8", "--search-param", "efSearch=64", "--search-param", "nprobe=8"],
+        ["--device", "cpu", "--mode", "hybrid", "--weight", "0.35"],
+    ],
+)
+def test_bench_serve_passes_the_load_options_on(flags: list[str]) -> None:
+    """The server's flags, read by entitylink's own option group, give the same LoadOptions."""
+    bench_serve = script("bench_serve")
+    parser = argparse.ArgumentParser()
+    add_load_options(parser)
+    options = load_options(parser.parse_args(flags))
+    assert load_options(parser.parse_args(bench_serve.serve_flags(options))) == options
+
+
+def test_bench_peer_ours_without_the_peer(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """entitylink's side in its fresh process, loaded from ``LoadOptions.to_json()``."""
+    argv = [str(tiny_index.path), "--vocab", str(SAMPLES / "MRCONSO.RRF")]
+    argv += ["--benchmark", str(SAMPLES / "benchmark.tsv"), "--single", "3"]
+    argv += ["--peer-python", str(tmp_path / "absent"), "--backend", "torch", "--no-mmap"]
+    result = script("bench_peer").main(argv)
+    capsys.readouterr()
+    ours = result["entitylink"]
+    assert ours["options"] == LoadOptions(backend="torch", mmap=False).to_dict()
+    assert ours["encoder"].get("backend", "torch") == "torch" and ours["torch_imported"]
+    assert ours["load_s"] > 0 and 0 <= ours["acc1"] <= ours["acc5"] <= 1
+    assert "error" in result["scispacy"]
+
+
+def test_measure_load_defaults_and_flags(tiny_index: ConceptIndex) -> None:
+    measure = script("measure_load")
+    default = measure.main([str(tiny_index.path), "heart attack"])
+    assert default["options"] == LoadOptions().to_dict() and default["load_s"] > 0
+    torch = measure.main([str(tiny_index.path), "heart attack", "--backend", "torch"])
+    assert torch["encoder"].get("backend", "torch") == "torch"
+    assert set(torch["top1"]) <= {"heart attack"}
 
 
 def test_bench_link_onnx_under_background_load(

@@ -91,8 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     for note in getattr(args, DEPRECATED, None) or []:
         logger.warning("%s", note)
-    # transformers' and the hub's loading bars, read at their import (which the ONNX path skips)
+    # no loading bars from transformers and the hub: they read this at import (which the ONNX
+    # path skips); a program that imported them already is told directly
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "transformers" in sys.modules:
+        sys.modules["transformers"].utils.logging.disable_progress_bar()
     restore = raise_on_sigterm()
     try:
         if args.command == "build-index":

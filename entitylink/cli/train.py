@@ -17,8 +17,7 @@ logger = logging.getLogger("entitylink")
 
 EPILOG_TRAIN = """examples:
   entitylink train data_samples/MRCONSO.RRF --out models/sample --max-steps 20
-  entitylink train ../shared/data/vocab/ctd/medic_06Jul2012.txt \\
-      ../shared/data/vocab/mesh/mesh_id_label_mappings.tsv --out models/minilm-sap \\
+  entitylink train CTD_diseases.tsv mesh_id_label_mappings.tsv --out models/minilm-sap \\
       --max-minutes 90                  # interrupted? the same command with --resume
   entitylink train META/MRCONSO.RRF --model /models/PubMedBERT --out models/sapbert \\
       --batch-size 512 --device cuda --bf16

@@ -101,9 +101,9 @@ def test_manifest_records_the_backend(
     index = build_index(concepts, tiny_onnx, tmp_path / "onnx", progress=False)
     recorded = json.loads((tmp_path / "onnx" / "manifest.json").read_text())["encoder"]
     assert recorded["backend"] == "onnx"
-    linker = Linker.from_dir(index.path)
+    linker = Linker.from_dir(index.path, quantize="none")  # as built: ONNX float32
     assert linker.encoder.backend == "onnx"
-    with caplog.at_level(logging.INFO, logger="entitylink.linking.linker"):
+    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.linker"):
         torch_linker = Linker.from_dir(index.path, backend="torch")
     assert torch_linker.encoder.backend == "torch"
     assert "min cosine" in caplog.text and not any(
@@ -120,8 +120,8 @@ def test_manifest_records_the_backend(
 def test_linking_a_torch_index_with_onnx_warns_only_beyond_tolerance(
     tiny_index: ConceptIndex, onnx_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="entitylink.linking.linker"):
-        Linker.from_dir(tiny_index.path, backend="onnx")
+    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.linker"):
+        Linker.from_dir(tiny_index.path, backend="onnx", quantize="none")
     assert "min cosine 1.0000" in caplog.text or "min cosine 0.9999" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     from entitylink.linking import linker as module
@@ -130,7 +130,7 @@ def test_linking_a_torch_index_with_onnx_warns_only_beyond_tolerance(
     tolerance = module.TOLERANCE
     module.TOLERANCE = 1.01  # nothing is that close: the warning names the settings
     try:
-        Linker.from_dir(tiny_index.path, backend="onnx")
+        Linker.from_dir(tiny_index.path, backend="onnx", quantize="none")
     finally:
         module.TOLERANCE = tolerance
     assert "differ (min cosine" in caplog.text and "'backend': 'onnx'" in caplog.text

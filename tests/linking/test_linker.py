@@ -142,7 +142,7 @@ def test_bad_k(linker: Linker) -> None:
 
 
 def test_from_dir_rebuilds_the_encoder(sample_index: ConceptIndex) -> None:
-    linker = Linker.from_dir(sample_index.path, device="cpu")
+    linker = Linker.from_dir(sample_index.path, backend="torch", device="cpu")
     assert linker.encoder.config() == sample_index.manifest.encoder
     assert linker.link(["Sunitinib"], k=1)[0][0].name == "Sunitinib"
 

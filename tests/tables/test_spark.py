@@ -51,7 +51,7 @@ def test_link_spark_equals_link_dataframe(
         "matched_name:string,score:double>"
     )
     got = linked.toPandas().sort_values(["id", "rank"], na_position="first")
-    expected = link_dataframe(Linker(minilm, sample_index), df, k=2)
+    expected = link_dataframe(Linker.from_dir(sample_index.path), df, k=2)  # the defaults
     expected = expected.sort_values(["id", "rank"], na_position="first")
     assert got["concept_id"].fillna("-").tolist() == expected["concept_id"].fillna("-").tolist()
     np.testing.assert_allclose(got["score"], expected["score"], atol=1e-5)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from entitylink import ConceptIndex
+from entitylink import ConceptIndex, LoadOptions
 from entitylink.encoding import threads
 from entitylink.encoding.threads import ENV_THREADS, SMALL_INPUT
 
@@ -26,7 +26,8 @@ def six_cores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_ray_actors_take_their_share(six_cores: None, tiny_index: ConceptIndex) -> None:
     from entitylink.tables.ray import EncoderActor, LinkerActor
 
-    actor = LinkerActor(str(tiny_index.path), "mention", 3, {}, device="cpu", processes=3)
+    load = LoadOptions(backend="torch", device="cpu")  # torch's thread count is what is seen
+    actor = LinkerActor(str(tiny_index.path), "mention", 3, {}, processes=3, load=load)
     assert actor.threads == 2
     mentions = pd.DataFrame({"mention": [f"fever {i}" for i in range(SMALL_INPUT + 1)]})
     actor(mentions)
@@ -42,7 +43,10 @@ def test_spark_workers_take_their_share(six_cores: None, tiny_index: ConceptInde
 
     batch = pd.DataFrame({"mention": [f"cough {i}" for i in range(SMALL_INPUT + 1)]})
     spark._LINKERS.pop(str(tiny_index.path), None)
-    out = list(spark._link_partition(iter([batch]), str(tiny_index.path), "mention", 2, {}, 2))
+    load = LoadOptions(backend="torch")  # torch's thread count is what is seen
+    out = list(
+        spark._link_partition(iter([batch]), str(tiny_index.path), "mention", 2, {}, 2, load)
+    )
     assert len(out) == 1 and threads.process_threads() == 3
     assert torch.get_num_threads() == 3
     spark._LINKERS.pop(str(tiny_index.path), None)
