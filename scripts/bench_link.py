@@ -1,8 +1,9 @@
 """Linking speed of an index directory, beside a plain exact-match dictionary as the floor.
 
 Load time is measured in fresh subprocesses (with and without memory-mapping the FAISS file),
-after the imports (entitylink, torch, transformers and its BERT code, which it imports lazily on
-first use), which are timed apart as ``import_s``: a service pays them once at start-up;
+after the imports (entitylink and the encoder's runtime: onnxruntime and tokenizers, or torch,
+transformers and its BERT code, which it imports lazily on first use), which are timed apart as
+``import_s``: a service pays them once at start-up;
 single-mention latency is split into encode / FAISS search / SQLite lookup and collapse (the
 stages a :class:`entitylink.StageTimes` passed to ``link()`` collects); batch throughput
 links all distinct benchmark mentions at once. The dictionary floor (normalised name -> concept
