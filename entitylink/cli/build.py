@@ -197,7 +197,7 @@ def run_build(args: argparse.Namespace) -> None:
         device=args.device,
         dtype=args.dtype,
         quantize=args.quantize,
-        backend=args.backend,
+        backend=build_backend(args),
         threads=args.threads,
     )
     check_budget(args)
@@ -228,6 +228,16 @@ def run_build(args: argparse.Namespace) -> None:
         manifest.counts["names"] / max(manifest.build_seconds, 1e-9),
     )
     prepare_serving_encoder(manifest.encoder)
+
+
+def build_backend(args: argparse.Namespace) -> str:
+    """``--backend auto``: ONNX float32 where it runs (CPU, float32, no torch quantisation)."""
+    from ..linking.options import onnx_installed
+
+    if args.backend != "auto":
+        return str(args.backend)
+    plain = (args.device or "cpu") == "cpu" and args.dtype == "float32" and args.quantize is None
+    return "onnx" if plain and onnx_installed() else "torch"
 
 
 def prepare_serving_encoder(config: dict[str, Any]) -> None:

@@ -202,9 +202,10 @@ def add_build_encoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     group.add_argument(
         "--backend",
-        choices=BACKENDS,
-        default="torch",
-        help="torch (default) or onnx: how the names are encoded; linking picks its own",
+        choices=("auto", *BACKENDS),
+        default="auto",
+        help="auto: ONNX Runtime float32 when installed and on the CPU (the same vectors as "
+        "torch to cosine 0.9999999, about 3x faster), else torch (default: auto)",
     )
     group.add_argument(
         "--threads",
