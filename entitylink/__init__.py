@@ -36,8 +36,8 @@ if (
     from .evaluation.reports import EvaluationReport
     from .evaluation.tune import tune_weight
     from .index.build import ConceptIndex, IndexManifest, build_index
-    from .index.hybrid import add_sparse
     from .index.sparse import SparseIndex
+    from .index.sparse_writer import add_sparse
     from .linking.annotate import Annotator, GivenSpans, annotate
     from .linking.detectors import DictionaryDetector, SpacyDetector
     from .linking.documents import Document, Span
@@ -90,7 +90,7 @@ _SOURCES = {
     "TrainingError": ".errors",
     "TrainingResult": ".training.train",
     "VocabularyError": ".errors",
-    "add_sparse": ".index.hybrid",
+    "add_sparse": ".index.sparse_writer",
     "annotate": ".linking.annotate",
     "build_index": ".index.build",
     "detect_format": ".vocabularies",

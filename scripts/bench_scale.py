@@ -46,6 +46,7 @@ from scale_names import (  # noqa: E402
 
 from entitylink import read_vocabulary  # noqa: E402
 from entitylink.index.directory import ConceptIndex  # noqa: E402  (entitylink.ConceptIndex imports torch)
+from entitylink.index.layout import MANIFEST  # noqa: E402
 from entitylink.index.specs import parse_size  # noqa: E402
 from entitylink.index.store import ConceptStore  # noqa: E402
 from entitylink.index.vector_file import release_rows  # noqa: E402
@@ -280,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     builds = {}
     for budget in args.budget:
         out = work / f"auto-{budget}"
-        if args.reuse and (out / "manifest.json").exists():
+        if args.reuse and (out / MANIFEST).exists():
             logger.info("reusing %s (its build figures are in the first run's log)", out)
             index = ConceptIndex.load(out, mmap=True)
         else:

@@ -108,7 +108,7 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def run_annotate(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
-    from ..index.atomic import atomic_file
+    from ..files import atomic_file
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.formats import Skipped, detect_format, read_documents, write_documents
     from ..linking.linker import Linker

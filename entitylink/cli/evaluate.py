@@ -112,7 +112,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from ..evaluation.harness import Retriever, dictionary_index, evaluate
     from ..evaluation.protocols import prepare
     from ..evaluation.reports import markdown_table, plot_accuracy
-    from ..index.atomic import atomic_file
+    from ..files import atomic_file
     from ..linking.linker import Linker
     from .options import load_options
 
@@ -192,7 +192,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 def run_report(args: argparse.Namespace) -> None:
     from ..evaluation.reports import EvaluationReport, markdown_table, plot_accuracy
-    from ..index.atomic import atomic_file
+    from ..files import atomic_file
 
     reports = [EvaluationReport.load(path) for path in args.reports]
     table = markdown_table(reports)

@@ -21,7 +21,7 @@ logger = logging.getLogger("entitylink")
 def run_document_evaluation(args: argparse.Namespace) -> None:
     from ..evaluation.benchmarks import load_benchmark
     from ..evaluation.documents import choose_threshold, gold_spans, predictions, score
-    from ..index.atomic import atomic_file
+    from ..files import atomic_file
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.detectors import DictionaryDetector
     from ..linking.linker import Linker

@@ -202,7 +202,7 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     with contextlib.ExitStack() as stack:
         out = sys.stdout
         if args.output is not None:  # written beside, renamed when complete
-            from ..index.atomic import atomic_file
+            from ..files import atomic_file
 
             partial = stack.enter_context(atomic_file(args.output))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))

@@ -73,7 +73,8 @@ def run_tune(args: argparse.Namespace) -> None:
     from ..evaluation.harness import dictionary_index
     from ..evaluation.protocols import prepare
     from ..evaluation.tune import tune_weight
-    from ..index.hybrid import add_sparse, set_hybrid_weight
+    from ..index.layout import MANIFEST
+    from ..index.sparse_writer import add_sparse, set_hybrid_weight
     from ..linking.linker import Linker
     from .options import load_options
 
@@ -92,5 +93,5 @@ def run_tune(args: argparse.Namespace) -> None:
         print(f"w={weight:<5g} Acc@1 {scores['acc@1']:.4f}  MRR {scores['mrr']:.4f}{mark}")
     if not args.dry_run:
         set_hybrid_weight(linker.index.path, result.weight, result.note())
-        logger.info("wrote w=%g to %s", result.weight, linker.index.path / "manifest.json")
+        logger.info("wrote w=%g to %s", result.weight, linker.index.path / MANIFEST)
     logger.debug("%s", json.dumps(result.note()))

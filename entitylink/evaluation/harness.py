@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 from ..encoding.encoder import Encoder
 from ..errors import EntityLinkError
 from ..index.build import ConceptIndex, NameEncoding, build_index, library_versions
-from ..index.hybrid import add_sparse
+from ..index.layout import MANIFEST
+from ..index.sparse_writer import add_sparse
 from ..index.store import ConceptStore
 from ..records import Candidate
 from .benchmarks import id_set
@@ -145,7 +146,7 @@ def dictionary_index(
         digest.update(json.dumps(asdict(concept)).encode())
     name = f"{prepared.protocol.split()[0]}-{digest.hexdigest()[:16]}"  # same content, same index
     path = Path(cache_dir) / name
-    if (path / "manifest.json").exists():
+    if (path / MANIFEST).exists():
         logger.info("reusing the dictionary index %s", path)
         index = ConceptIndex.load(path)
         return index if index.sparse is not None else add_sparse(path)
@@ -174,7 +175,7 @@ def _reusing(cache_dir: Path, encoder: Encoder, batch_size: int) -> NameEncoding
     def fill(store: ConceptStore, vectors: np.memmap[Any, Any]) -> None:
         names = store.names(0, len(vectors))
         known: dict[str, tuple[ConceptIndex, int]] = {}
-        for manifest in sorted(cache_dir.glob("*/manifest.json")):
+        for manifest in sorted(cache_dir.glob(f"*/{MANIFEST}")):
             try:
                 donor = ConceptIndex.load(manifest.parent)
             except EntityLinkError:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..index.atomic import atomic_file
+from ..files import atomic_file
 
 
 @dataclass(frozen=True)

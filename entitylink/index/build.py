@@ -1,4 +1,4 @@
-"""The index directory: vectors, concept table and a manifest that is checked on load.
+"""Writing an index directory: vectors, concept table and a manifest that is checked on load.
 
 ::
 
@@ -7,13 +7,15 @@
       vectors.faiss     FAISS index; row i is names.row i
       concepts.sqlite   concepts and names tables
 
+(the file names: :mod:`.layout`).
+
 >>> from entitylink import Encoder, read_vocabulary
 >>> concepts = read_vocabulary("data_samples/MRCONSO.RRF")
 >>> index = build_index(concepts, Encoder(), "indexes/sample")  # doctest: +SKIP
 >>> index = ConceptIndex.load("indexes/sample")  # doctest: +SKIP
 
 A build writes into a hidden temporary directory beside the target and renames it at the end
-(:mod:`.atomic`), so an interrupted build never leaves a directory that loads, and a failed one
+(:mod:`.swap`), so an interrupted build never leaves a directory that loads, and a failed one
 (a full disk) leaves the previous index as it was. It checks the free space for the vectors
 before encoding, reserves their file's blocks (a full disk is then an error, not a SIGBUS in the
 memory map), and records each file's checksum (:mod:`.checksums`) in the manifest.
@@ -34,23 +36,21 @@ from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
 from ..errors import IndexFormatError
+from ..files import writing
 from ..records import Concept
-from .atomic import building, writing
 from .checksums import copy_hashed, file_checksum
 from .directory import ConceptIndex, verify_index
-from .hybrid import write_sparse
-from .manifest import CONCEPTS, MANIFEST, VECTORS, IndexManifest, library_versions, now_utc
-from .sparse import SPARSE_FILES, SPARSE_MATRIX
+from .layout import CONCEPTS, ENCODED, MANIFEST, SPARSE_FILES, SPARSE_MATRIX, VECTORS
+from .manifest import IndexManifest, library_versions, now_utc
+from .sparse_writer import write_sparse
 from .specs import AUTO, choose_spec, default_search_params
 from .store import ConceptStore
 from .store_writer import write_concepts
+from .swap import building
 from .vector_file import allocate, check_space, release_rows
 from .vectors import VectorIndex
 
 __all__ = [
-    "CONCEPTS",
-    "MANIFEST",
-    "VECTORS",
     "ConceptIndex",
     "IndexManifest",
     "build_index",
@@ -153,13 +153,13 @@ def build_index(
         check_space(tmp, out, n, encoder.dim, spec)
         with writing(out / VECTORS, inside=tmp):
             vectors = _encode_names(
-                store, encoder, tmp / "vectors.npy", n, batch_size, progress, encode_names
+                store, encoder, tmp / ENCODED, n, batch_size, progress, encode_names
             )
             checksums = {VECTORS: _fill(index, vectors, tmp / VECTORS, progress)}
             # free the built index before the returned one is read back: two copies of a 12M
             # name IVF16384,SQ8 index are 9.4 GB
             del vectors, index, chosen
-            (tmp / "vectors.npy").unlink()
+            (tmp / ENCODED).unlink()
         checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
         described = _describe(spec, params, auto, memory_budget)
         if sparse:
@@ -210,10 +210,10 @@ def reindex(
             checksums = {CONCEPTS: copy_hashed(src.path / CONCEPTS, tmp / CONCEPTS)}
         check_space(tmp, out, len(src.vectors), src.vectors.dim, spec)
         with writing(out / VECTORS, inside=tmp):
-            vectors = flat_vectors(src, tmp / "vectors.npy")
+            vectors = flat_vectors(src, tmp / ENCODED)
             checksums[VECTORS] = _fill(index, vectors, tmp / VECTORS, progress)
             del vectors, index  # freed before the returned index is read back
-            (tmp / "vectors.npy").unlink()
+            (tmp / ENCODED).unlink()
         described = {
             **_describe(spec, params, auto, memory_budget),
             "reindexed_from": str(src.path),

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..errors import IndexFormatError
 from .checksums import verify_checksums
-from .manifest import CONCEPTS, VECTORS, IndexManifest
+from .layout import CONCEPTS, VECTORS
+from .manifest import IndexManifest
 from .sparse import SparseIndex
 from .store import ConceptStore
 from .vectors import VectorIndex

@@ -22,11 +22,12 @@ from packaging.version import Version
 
 from .._version import __version__
 from ..errors import IndexFormatError
+from ..files import commit_file, temporary_file
+from .layout import MANIFEST
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-MANIFEST, VECTORS, CONCEPTS = "manifest.json", "vectors.faiss", "concepts.sqlite"
 # keys inside the manifest's sections that loading and linking read, with their types
 _NESTED: dict[str, dict[str, type]] = {
     "encoder": {"model": str, "dim": int},
@@ -68,7 +69,18 @@ class IndexManifest:
     format_version: int = FORMAT_VERSION
 
     def write(self, directory: Path) -> None:
-        (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        """Write ``directory/manifest.json`` atomically: a temporary file beside it, renamed
+        onto it once complete (removed on error), so that readers see the old manifest or the
+        new one. The one writer of manifests (build, reindex, add_sparse, set_hybrid_weight);
+        callers name the target of a failed write (:func:`~entitylink.files.writing`)."""
+        path = directory / MANIFEST
+        tmp = temporary_file(path)
+        try:
+            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+            commit_file(tmp, path, overwrite=True)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def read(cls, directory: Path) -> IndexManifest:

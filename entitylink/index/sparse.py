@@ -7,6 +7,8 @@
       sparse_idf.npy           their inverse document frequencies (float32)
       sparse_names.npz         names x n-grams, L2-normalised rows (SciPy CSR, no pickle)
 
+(the names: :mod:`.layout`; :mod:`.sparse_writer` adds the part to an existing directory).
+
 Row ``i`` of the matrix is name row ``i`` of ``concepts.sqlite``, as for the FAISS vectors. The
 settings (:data:`SETTINGS`, the TF-IDF baseline's: scispaCy's candidate generator uses the same
 character 3-grams) and the number of n-grams are recorded in the manifest's ``index.sparse``,
@@ -32,19 +34,17 @@ from numpy.typing import NDArray
 
 from ..errors import IndexFormatError
 from .checksums import file_checksum
+from .layout import SPARSE_FILES, SPARSE_IDF, SPARSE_MATRIX, SPARSE_VOCABULARY
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 logger = logging.getLogger(__name__)
 
-SPARSE_VOCABULARY, SPARSE_IDF, SPARSE_MATRIX = (
-    "sparse_vocabulary.json",
-    "sparse_idf.npy",
-    "sparse_names.npz",
-)
-SPARSE_FILES = (SPARSE_VOCABULARY, SPARSE_IDF, SPARSE_MATRIX)
 SETTINGS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (3, 3), "lowercase": True}
+# the linker's w in dense + w * sparse until entitylink tune records one: written into the
+# manifest's index.sparse.weight with the sparse part (BioSyn learns its w from a similar start)
+DEFAULT_WEIGHT = 0.5
 SEARCH_CELLS = 1 << 24  # query x name products held at once by search(), at most
 Matrix = Any  # scipy.sparse.csr_matrix (SciPy has no type stubs here)
 

@@ -19,7 +19,7 @@ from ..encoding.encoder import Encoder
 from ..encoding.threads import SMALL_INPUT
 from ..errors import IndexFormatError, MissingDependencyError, ModelLoadError
 from ..index.build import ConceptIndex
-from ..index.hybrid import DEFAULT_WEIGHT
+from ..index.sparse import DEFAULT_WEIGHT
 from ..index.store import NameRow
 from ..index.vectors import RowSelector
 from ..records import Candidate

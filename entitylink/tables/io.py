@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ..errors import TableFormatError
-from ..index.atomic import check_output_file, commit_file, temporary_file, writing
+from ..files import check_output_file, commit_file, temporary_file, writing
 from ..linking.linker import Linker
 from .dataframe import check_columns, link_dataframe, output_columns
 from .formats import TABLE_FORMATS, table_format

@@ -11,7 +11,7 @@ Learned from the dmis-lab/BioSyn design, written for entitylink:
   names, fixed, then the dense top names to fill up, **recomputed at every epoch** with the
   encoder being trained (the whole dictionary is encoded again);
 - a candidate scores ``dense + w * sparse`` (``w`` a learned scalar, as in BioSyn, initial
-  value :data:`~entitylink.index.hybrid.DEFAULT_WEIGHT`), divided by a temperature since our
+  value :data:`~entitylink.index.sparse.DEFAULT_WEIGHT`), divided by a temperature since our
   vectors are L2-normalised; the loss is minus the log of the summed softmax probability of the
   candidates sharing a gold ID (queries with none are skipped, as BioSyn does).
 

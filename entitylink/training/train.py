@@ -34,7 +34,8 @@ from tqdm.auto import tqdm
 
 from ..encoding.encoder import CONFIG_FILE, Encoder
 from ..errors import TrainingError
-from ..index.atomic import atomic_file, describe, writing
+from ..files import atomic_file, writing
+from ..index.swap import describe
 from .config import TrainingConfig
 from .pairs import Pair
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from entitylink.cli import main
 from entitylink.encoding.encoder import Encoder
-from entitylink.index import atomic, build, store, store_writer
+from entitylink.index import build, store, store_writer, swap
 from entitylink.index.checksums import HashingFile
 from entitylink.index.vectors import VectorIndex
 
@@ -60,7 +60,7 @@ def run() -> int:
     elif stage == "faiss-write":
         on_call(HashingFile, "write", 3, stage, go)
     elif stage == "rename":
-        on_call(atomic, "_replace", 1, stage, go)
+        on_call(swap, "_replace", 1, stage, go)
     else:
         raise SystemExit(f"unknown stage {stage!r}")
     return main(argv)

@@ -22,7 +22,8 @@ from entitylink import (
     build_index,
     read_vocabulary,
 )
-from entitylink.index.build import CONCEPTS, MANIFEST, VECTORS, reindex
+from entitylink.index.build import reindex
+from entitylink.index.layout import CONCEPTS, MANIFEST, VECTORS
 from tests.paths import SAMPLES
 
 FEW = [

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from entitylink import ConceptIndex, IndexFormatError
-from entitylink.index.build import CONCEPTS, MANIFEST, VECTORS, reindex, verify_index
+from entitylink.index.build import reindex, verify_index
 from entitylink.index.checksums import HashingFile, file_checksum
+from entitylink.index.layout import CONCEPTS, MANIFEST, VECTORS
 
 
 def copy_of(index: ConceptIndex, tmp_path: Path) -> Path:

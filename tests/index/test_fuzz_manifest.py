@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from entitylink import IndexFormatError, IndexManifest
-from entitylink.index.manifest import CONCEPTS, MANIFEST, VECTORS
+from entitylink.index.layout import CONCEPTS, MANIFEST, VECTORS
 
 DIRECTORY = Path(tempfile.mkdtemp(prefix="entitylink-fuzz-"))
 (DIRECTORY / VECTORS).write_bytes(b"v" * 10)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from entitylink import ConceptIndex, IndexFormatError
-from entitylink.index.manifest import MANIFEST
+from entitylink.index.layout import MANIFEST
+from entitylink.index.manifest import IndexManifest
 
 
 def with_manifest(index: ConceptIndex, tmp_path: Path, change: Any) -> Path:
@@ -75,3 +78,32 @@ def test_a_manifest_that_is_not_an_object(tiny_index: ConceptIndex, tmp_path: Pa
     (path / MANIFEST).write_bytes(b"\xff\xfe")
     with pytest.raises(IndexFormatError, match="unreadable manifest"):
         ConceptIndex.load(path)
+
+
+def test_write_replaces_the_manifest_atomically(
+    tiny_index: ConceptIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one manifest writer: a complete new manifest, or the old one and no partial file."""
+    path = tmp_path / "copy"
+    shutil.copytree(tiny_index.path, path)
+    before = (path / MANIFEST).read_text()
+    changed = replace(tiny_index.manifest, build_seconds=1.5)
+    changed.write(path)
+    assert IndexManifest.read(path) == changed
+    assert sorted(p.name for p in path.iterdir()) == sorted(
+        p.name for p in tiny_index.path.iterdir()
+    )
+    original = Path.write_text
+
+    def half(self: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        original(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", half)
+    with pytest.raises(OSError, match="No space left"):
+        replace(changed, build_seconds=2.5).write(path)
+    monkeypatch.undo()
+    assert IndexManifest.read(path) == changed and before != (path / MANIFEST).read_text()
+    assert sorted(p.name for p in path.iterdir()) == sorted(
+        p.name for p in tiny_index.path.iterdir()
+    )

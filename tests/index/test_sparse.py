@@ -10,9 +10,8 @@ import pytest
 from entitylink import ConceptIndex, Encoder, IndexFormatError, build_index, read_vocabulary
 from entitylink.index.build import reindex
 from entitylink.index.checksums import verify_checksums
-from entitylink.index.hybrid import DEFAULT_WEIGHT, add_sparse, set_hybrid_weight
-from entitylink.index.manifest import MANIFEST
-from entitylink.index.sparse import SPARSE_FILES, SPARSE_MATRIX, SparseIndex
+from entitylink.index.layout import MANIFEST, SPARSE_FILES, SPARSE_MATRIX
+from entitylink.index.sparse import DEFAULT_WEIGHT, SparseIndex
 from entitylink.records import Concept
 from tests.paths import SAMPLES
 
@@ -83,23 +82,6 @@ def test_reindex_adds_keeps_or_drops_the_sparse_part(
     assert kept.manifest.checksums[SPARSE_MATRIX] == added.manifest.checksums[SPARSE_MATRIX]
     dropped = reindex(added.path, tmp_path / "dropped", spec="Flat", sparse=False, progress=False)
     assert dropped.sparse is None and SPARSE_MATRIX not in dropped.manifest.files
-
-
-def test_add_sparse_in_place_and_set_the_weight(tiny_index: ConceptIndex, tmp_path: Path) -> None:
-    copy = tmp_path / "copy"
-    shutil.copytree(tiny_index.path, copy)
-    index = add_sparse(copy)
-    assert index.sparse is not None
-    verify_checksums(copy, index.manifest.checksums)
-    set_hybrid_weight(copy, 0.3, {"split": "dev"})
-    reloaded = ConceptIndex.load(copy)
-    assert reloaded.hybrid_weight == 0.3
-    assert reloaded.manifest.index["sparse"]["tuned"] == {"split": "dev"}
-
-
-def test_weight_needs_a_sparse_part(tiny_index: ConceptIndex) -> None:
-    with pytest.raises(IndexFormatError, match="no sparse index"):
-        set_hybrid_weight(tiny_index.path, 0.3)
 
 
 def _copy(index: ConceptIndex, target: Path) -> Path:

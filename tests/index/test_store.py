@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from entitylink import Concept, ConceptIndex, IndexFormatError
-from entitylink.index.manifest import CONCEPTS as CONCEPTS_FILE
+from entitylink.index.layout import CONCEPTS as CONCEPTS_FILE
 from entitylink.index.store import ConceptStore
 
 CONCEPTS = [

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from entitylink import ConceptIndex, IndexFormatError
-from entitylink.index.manifest import VECTORS
+from entitylink.index.layout import VECTORS
 from entitylink.index.specs import default_search_params, estimated_bytes
 from entitylink.index.vector_file import release_rows
 from entitylink.index.vectors import VectorIndex

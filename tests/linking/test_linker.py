@@ -16,7 +16,7 @@ from entitylink import (
     ModelLoadError,
     build_index,
 )
-from entitylink.index.manifest import MANIFEST
+from entitylink.index.layout import MANIFEST
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
-"""Adding the sparse part to an index directory, and recording the hybrid weight ``w``.
+"""Writing the sparse part of an index directory, and recording the hybrid weight ``w``.
 
 ``dense + w * sparse`` is how :class:`~entitylink.linking.linker.Linker` scores a name in hybrid
-mode (BioSyn's form); ``w`` lives in the manifest's ``index.sparse.weight``, written by
-``entitylink tune``. Both functions here change an existing directory in place: the new files
-first (under temporary names, renamed when complete), the manifest last and atomically, so an
-interruption leaves the index as it was, loadable.
+mode (BioSyn's form, :mod:`entitylink.linking.hybrid`); ``w`` lives in the manifest's
+``index.sparse.weight``, :data:`~entitylink.index.sparse.DEFAULT_WEIGHT` until ``entitylink
+tune`` writes one. :func:`write_sparse` is the part of ``build_index`` and ``reindex``; the other
+two functions change an existing directory in place: the new files first (under temporary
+names, renamed when complete), the manifest last and atomically, so an interruption leaves the
+index as it was, loadable.
 
 >>> add_sparse("indexes/medic")                 # doctest: +SKIP
 >>> set_hybrid_weight("indexes/medic", 0.4)     # doctest: +SKIP
@@ -12,25 +14,23 @@ interruption leaves the index as it was, loadable.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import IndexFormatError
-from .atomic import atomic_file, writing
+from ..files import PARTIAL_REMOVED, writing
 from .directory import ConceptIndex
-from .manifest import MANIFEST, IndexManifest
-from .sparse import SPARSE_FILES, SparseIndex
+from .layout import MANIFEST, SPARSE_FILES
+from .manifest import IndexManifest
+from .sparse import DEFAULT_WEIGHT, SparseIndex
 from .store import ConceptStore
 
-__all__ = ["DEFAULT_WEIGHT", "add_sparse", "set_hybrid_weight", "write_sparse"]
+__all__ = ["add_sparse", "set_hybrid_weight", "write_sparse"]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_WEIGHT = 0.5  # until entitylink tune writes one (BioSyn learns its w from a similar start)
 
 
 def write_sparse(
@@ -44,8 +44,9 @@ def write_sparse(
 
 
 def _write_manifest(path: Path, manifest: IndexManifest) -> None:
-    with atomic_file(path / MANIFEST, overwrite=True) as tmp:
-        tmp.write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    """:meth:`IndexManifest.write`, a failed write named as :func:`atomic_file` names it."""
+    with writing(path / MANIFEST, note=PARTIAL_REMOVED):
+        manifest.write(path)
 
 
 def add_sparse(path: str | Path, *, weight: float | None = None) -> ConceptIndex:
