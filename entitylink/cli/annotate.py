@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from ..linking import DICTIONARY_THRESHOLD
+from ..linking.thresholds import DICTIONARY_THRESHOLD, nil_threshold
 from .options import add_load_options, load_options, positive_int
 
 logger = logging.getLogger("entitylink")
@@ -121,9 +121,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     )
     linker = Linker.from_dir(args.index, load_options(args))
     detector = _detector(args.detector, linker, args.min_length)
-    threshold = args.threshold
-    if threshold is None and args.detector == "dictionary":
-        threshold = DICTIONARY_THRESHOLD
+    threshold = nil_threshold(args.threshold, args.detector)
     annotator = Annotator(
         linker,
         detector,

@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..errors import RequestLimitError, UnknownResourceError
-from ..linking import DICTIONARY_THRESHOLD
 from ..linking.annotate import Annotator
 from ..linking.documents import Document
+from ..linking.thresholds import nil_threshold
 from .config import Limits
 from .schemas import (
     AnnotateRequest,
@@ -101,7 +101,7 @@ async def annotate(body: AnnotateRequest, request: Request) -> Response:
     check_texts(texts, limits, field=field, max_chars=limits.max_text_chars)
     check_k(body.k, limits)
     linker = state.linker(body.index)
-    threshold = DICTIONARY_THRESHOLD if body.threshold is None else body.threshold
+    threshold = nil_threshold(body.threshold, "dictionary")  # state.detector: the dictionary
 
     def run() -> list[Document]:
         detector = state.detector(body.index)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from entitylink import Annotator
-from entitylink.linking import DICTIONARY_THRESHOLD
+from entitylink.linking.thresholds import DICTIONARY_THRESHOLD
 from entitylink.service import Limits
 
 from .conftest import CountingLinker

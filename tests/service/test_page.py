@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from entitylink import Annotator, ConceptIndex, Encoder, Linker
-from entitylink.linking import DICTIONARY_THRESHOLD
+from entitylink.linking.thresholds import DICTIONARY_THRESHOLD
 from entitylink.service import ServiceConfig, create_app
 
 from .conftest import running_server
