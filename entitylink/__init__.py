@@ -39,10 +39,11 @@ if (
     from .index.sparse import SparseIndex
     from .index.sparse_writer import add_sparse
     from .linking.annotate import Annotator, GivenSpans, annotate
-    from .linking.detectors import DictionaryDetector, SpacyDetector
+    from .linking.detectors import DictionaryDetector
     from .linking.documents import Document, Span
     from .linking.linker import Linker
     from .linking.options import LoadOptions
+    from .linking.spacy_detector import SpacyDetector
     from .linking.timing import StageTimes
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
@@ -81,7 +82,7 @@ _SOURCES = {
     "ModelLoadError": ".errors",
     "Pair": ".training.pairs",
     "SAPBERT": ".encoding.options",
-    "SpacyDetector": ".linking.detectors",
+    "SpacyDetector": ".linking.spacy_detector",
     "Span": ".linking.documents",
     "SparseIndex": ".index.sparse",
     "StageTimes": ".linking.timing",

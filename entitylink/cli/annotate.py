@@ -87,7 +87,8 @@ def add_annotate_command(
 
 def _detector(spec: str, linker: Any, min_length: int) -> Any:
     from ..linking.annotate import GivenSpans
-    from ..linking.detectors import DictionaryDetector, DictionaryOptions, SpacyDetector
+    from ..linking.detectors import DictionaryDetector, DictionaryOptions
+    from ..linking.spacy_detector import SpacyDetector
 
     if spec == "dictionary":
         return DictionaryDetector.from_store(

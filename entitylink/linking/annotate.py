@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 from ..records import Candidate
 from .abbreviations import find_abbreviations, short_form_spans
-from .detectors import Detected, DictionaryDetector, SpacyDetector
+from .detectors import Detected, Detector, DictionaryDetector
 from .documents import Document, Span
 from .linker import STAGES as LINK_STAGES
 from .linker import Linker, type_set
@@ -45,7 +45,8 @@ class Annotator:
         bearing its name exactly (score 1.0, no encoder: the dictionary baseline).
     detector
         A :class:`DictionaryDetector` (default: built from the linker's index), a
-        :class:`SpacyDetector`, or :class:`GivenSpans`.
+        :class:`~entitylink.linking.spacy_detector.SpacyDetector`, :class:`GivenSpans`, or any
+        other :class:`~entitylink.linking.detectors.Detector`.
     k, threshold, types
         As in :meth:`Linker.link`; a detected span whose best score is below ``threshold``, or
         left without a concept of ``types``, is NIL and dropped.
@@ -58,7 +59,7 @@ class Annotator:
     def __init__(
         self,
         linker: Linker | None,
-        detector: DictionaryDetector | SpacyDetector | GivenSpans | None = None,
+        detector: Detector | None = None,
         *,
         k: int = 5,
         threshold: float | None = None,
@@ -157,7 +158,7 @@ class Annotator:
 def annotate(
     texts: Sequence[str],
     linker: Linker | None,
-    detector: DictionaryDetector | SpacyDetector | GivenSpans | None = None,
+    detector: Detector | None = None,
     *,
     k: int = 5,
     threshold: float | None = None,

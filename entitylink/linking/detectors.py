@@ -2,7 +2,8 @@
 
 * :class:`DictionaryDetector` finds the index's own names (an Aho-Corasick automaton over
   normalised tokens; works for any index, no model);
-* :class:`SpacyDetector` takes the entities of any spaCy pipeline (``en_core_sci_sm``, ...);
+* :class:`~entitylink.linking.spacy_detector.SpacyDetector` takes the entities of any spaCy
+  pipeline (``en_core_sci_sm``, ...; in :mod:`.spacy_detector`, beside the spaCy component);
 * :class:`GivenSpans` marks that the spans come with the input (PubTator, BioC, JSONL).
 
 >>> detector = DictionaryDetector.from_names([("D1", "breast cancer"), ("D2", "ALS")])
@@ -16,10 +17,10 @@ import bisect
 import logging
 import re
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import ahocorasick
 import numpy as np
@@ -263,33 +264,3 @@ def _longest_first(hits: list[tuple[int, int, int]], size: int) -> list[tuple[in
             taken[first : last + 1] = b"\x01" * (last + 1 - first)
             chosen.append(hit)
     return sorted(chosen)
-
-
-class SpacyDetector:
-    """The entities (``doc.ents``) of a spaCy pipeline are the mentions, labelled.
-
-    ``nlp`` is a loaded ``spacy.Language`` (``spacy.load("en_core_sci_sm")``); see
-    :meth:`load` for a name or path. ``labels`` keeps entities of these labels only.
-    """
-
-    def __init__(self, nlp: Any, labels: Collection[str] | None = None, batch_size: int = 64):
-        self.nlp = nlp
-        self.labels = frozenset(labels) if labels is not None else None
-        self.batch_size = batch_size
-
-    @classmethod
-    def load(cls, name: str, labels: Collection[str] | None = None) -> SpacyDetector:
-        """Load a spaCy pipeline by package name or path (needs the ``[spacy]`` extra)."""
-        from .spacy_component import load_pipeline
-
-        return cls(load_pipeline(name), labels)
-
-    def detect_many(self, texts: Sequence[str]) -> list[list[Detected]]:
-        return [
-            [
-                (ent.start_char, ent.end_char, ent.label_)
-                for ent in doc.ents
-                if self.labels is None or ent.label_ in self.labels
-            ]
-            for doc in self.nlp.pipe(texts, batch_size=self.batch_size)
-        ]
