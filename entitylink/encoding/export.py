@@ -1,4 +1,4 @@
-"""Export a transformers checkpoint to ONNX (once; :mod:`.onnx` caches the result).
+"""Export a transformers checkpoint to ONNX (once, into :mod:`.onnx_cache`'s directory).
 
 The TorchScript-based ``torch.onnx.export`` (``dynamo=False``) is used: it needs torch and onnx
 only, and gives a graph with dynamic batch and sequence axes that onnxruntime optimises
@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ModelLoadError
-from .onnx import FILES
+from .onnx_cache import FILES, SOURCE_FILE
 from .tokens import TOKENIZER_FILE
 from .torch_model import load_checkpoint
 
@@ -77,7 +77,7 @@ def export_onnx(location: str, directory: Path) -> None:
         "torch": torch.__version__,
         "hidden_size": int(network.config.hidden_size),
     }
-    (partial / "source.json").write_text(json.dumps(source, indent=1) + "\n")
+    (partial / SOURCE_FILE).write_text(json.dumps(source, indent=1) + "\n")
     if directory.exists():  # another process exported it meanwhile
         shutil.rmtree(partial, ignore_errors=True)
         return

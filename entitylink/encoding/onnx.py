@@ -1,21 +1,15 @@
 """The ONNX Runtime backend of :class:`~entitylink.encoding.encoder.Encoder`.
 
 A checkpoint is exported once to ONNX (:mod:`.export`: this step alone needs torch and
-transformers) and cached under ``$ENTITYLINK_CACHE/onnx/<key>/`` (default
-``~/.cache/entitylink``), ``key`` being a hash of the checkpoint's config and weights::
-
-    model.onnx        float32 graph: input_ids, attention_mask -> last_hidden_state
-    model.int8.onnx   the same with int8 weights (onnxruntime dynamic quantisation), on request
-    model.int8-block.onnx   8-bit weights in blocks of 32 (``MatMulNBits``), on request
-    tokenizer.json    the checkpoint's fast tokenizer
-    source.json       what was exported, from where, with which versions
+transformers; imported here, lazily, and never the other way) and cached under
+``$ENTITYLINK_CACHE/onnx/<key>/`` (default ``~/.cache/entitylink``), ``key`` being a hash of the
+checkpoint's config and weights; the cache's layout and file names are :mod:`.onnx_cache`'s.
 
 Running it needs ``onnxruntime``, ``tokenizers`` and numpy only; pooling is done in numpy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,68 +20,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import MissingDependencyError
+from .onnx_cache import FILES, SOURCE_FILE, cache_dir, known_key
 from .tokens import TOKENIZER_FILE, Tokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CACHE_ENV", "FILES", "OnnxModel", "cache_dir", "model_key", "onnx_files"]
+__all__ = ["OnnxModel", "onnx_files", "quantize_blocks", "quantize_int8"]
 
-CACHE_ENV = "ENTITYLINK_CACHE"
-EXPORT_VERSION = 1  # bump when the exported graph changes: a new cache key
 ONNX_HINT = "pip install 'entitylink[onnx]'"
-WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
-FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.onnx"}
 BLOCK = 32  # int8-block: weights quantised in blocks of this many values, one scale each
-
-
-def cache_dir() -> Path:
-    """``$ENTITYLINK_CACHE/onnx``, by default ``~/.cache/entitylink/onnx``."""
-    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "entitylink"
-    return Path(root).expanduser() / "onnx"
-
-
-def model_key(location: str) -> str:
-    """A hash of the checkpoint's config and weights (of its name, for a hub model)."""
-    digest = hashlib.sha256(f"entitylink-onnx-{EXPORT_VERSION}".encode())
-    directory = Path(location)
-    files = [directory / name for name in WEIGHT_FILES if (directory / name).is_file()]
-    if not files:
-        digest.update(location.encode())
-    for path in files:
-        digest.update(path.name.encode())
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 22):
-                digest.update(block)
-    return digest.hexdigest()[:20]
-
-
-def _known_key(location: str) -> str:
-    """:func:`model_key`, remembered by the files' sizes and mtimes (hashing 400 MB of BERT
-    weights at every load would cost a second)."""
-    directory = Path(location)
-    stats = [
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in (directory / name for name in WEIGHT_FILES)
-        if p.is_file()
-    ]
-    memo = cache_dir() / "keys.json"
-    stamp = f"{directory.resolve() if stats else location}|{'|'.join(stats)}|{EXPORT_VERSION}"
-    try:
-        known: dict[str, str] = json.loads(memo.read_text())
-    except (OSError, ValueError):
-        known = {}
-    if stamp not in known:
-        known[stamp] = model_key(location)
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        partial = memo.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(known, indent=1) + "\n")
-        partial.replace(memo)
-    return known[stamp]
 
 
 def onnx_files(location: str, quantize: str | None) -> tuple[Path, Path]:
     """The ONNX graph (exported, quantised on first use) and ``tokenizer.json`` of a checkpoint."""
-    directory = cache_dir() / _known_key(location)
+    directory = cache_dir() / known_key(location)
     graph = directory / FILES[quantize]
     if not (directory / FILES[None]).is_file() or not (directory / TOKENIZER_FILE).is_file():
         from .export import export_onnx  # torch and transformers, this once
@@ -154,7 +100,7 @@ class OnnxModel:
         self.pad_id, self.pooling = self.tokens.pad_id, pooling
         self._sessions: dict[int, Any] = {}
         self.session(1)  # the single-mention session, made at load (not at the first query)
-        source = json.loads((self.graph.parent / "source.json").read_text())
+        source = json.loads((self.graph.parent / SOURCE_FILE).read_text())
         self.dim = int(source["hidden_size"])
 
     def session(self, threads: int) -> Any:

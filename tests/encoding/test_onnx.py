@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, build_index, read_vocabulary
-from entitylink.encoding.onnx import CACHE_ENV, cache_dir
+from entitylink.encoding.onnx_cache import CACHE_ENV, cache_dir
 from tests.paths import SAMPLES
 
 pytest.importorskip("onnxruntime", reason="pip install 'entitylink[onnx]'")

@@ -8,7 +8,7 @@ import pytest
 
 from entitylink import ConceptIndex, LoadOptions
 from entitylink.cli import main
-from entitylink.encoding.onnx import CACHE_ENV
+from entitylink.encoding.onnx_cache import CACHE_ENV
 from entitylink.service import Batching, Limits, ServiceConfig
 from entitylink.service.state import ServiceState
 
