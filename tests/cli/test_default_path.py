@@ -13,7 +13,7 @@ import pytest
 from entitylink import ConceptIndex
 from entitylink.cli import main
 from entitylink.cli.build import prepare_serving_encoder
-from entitylink.encoding.onnx import FILES
+from entitylink.encoding.onnx_cache import FILES
 
 pytest.importorskip("onnxruntime")
 
