@@ -136,9 +136,14 @@ def run_evaluate(args: argparse.Namespace) -> None:
         options = load_options(args).replace(mode=args.mode or "dense")
         if args.index:
             linker = Linker.from_dir(args.index, options)
-        else:  # the benchmark's dictionary, encoded as the queries are
-            encoder = Encoder(args.model or DEFAULT_MODEL, **options.encoder_settings())
-            built = dictionary_index(prepared, encoder, args.cache_dir, batch_size=args.batch_size)
+        else:  # the dictionary encoded as build-index does (float32), the queries as linking
+            settings = options.encoder_settings()
+            model = args.model or DEFAULT_MODEL
+            builder = Encoder(model, **(settings | {"quantize": None}))
+            built = dictionary_index(prepared, builder, args.cache_dir, batch_size=args.batch_size)
+            encoder = builder
+            if settings["quantize"] is not None:
+                encoder = Encoder.from_config(builder.config(), **settings)
             linker = Linker(encoder, built, mode=options.mode, weight=options.weight)
         config = linker.encoder.config()
         variants = [config[key] for key in ("backend", "dtype", "quantize") if key in config]
