@@ -61,7 +61,7 @@ LOAD_CODE = """
 import json, os, sys, time
 started = time.perf_counter()
 from entitylink import ConceptIndex, Linker, LoadOptions
-from entitylink.linking.linker import _load_encoder
+from entitylink.linking.compatibility import load_encoder
 options = LoadOptions.from_json(sys.argv[2])
 if options.encoder_settings()["backend"] == "torch":  # transformers imports its model code
     import torch                                       # lazily, on first use
@@ -74,7 +74,7 @@ index = ConceptIndex.load(
     sys.argv[1], mmap=options.mmap, search_params=options.search_params, verify=options.verify
 )
 index_loaded = time.perf_counter()
-encoder = _load_encoder(index.manifest.encoder, options)
+encoder = load_encoder(index, options)
 index.vectors.threads = options.threads
 linker = Linker(encoder, index, mode=options.mode, weight=options.weight)
 loaded = time.perf_counter()

@@ -16,13 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..encoding.encoder import Encoder
-from ..encoding.threads import SMALL_INPUT
-from ..errors import IndexFormatError, MissingDependencyError, ModelLoadError
 from ..index.build import ConceptIndex
 from ..index.sparse import DEFAULT_WEIGHT
 from ..index.store import NameRow
 from ..index.vectors import RowSelector
 from ..records import Candidate
+from .compatibility import check_encoder, load_encoder
 from .hybrid import hybrid_search, require_sparse, sparse_search
 from .options import LoadOptions
 from .timing import StageTimes, timed
@@ -32,26 +31,15 @@ logger = logging.getLogger(__name__)
 OVERFETCH = 4  # names fetched per wanted concept, first round
 MAX_FETCH = 65_536  # names fetched per mention at most
 STAGES = ("encode", "search", "lookup")  # lookup: SQLite and the collapse into concepts
-MUST_MATCH = ("model", "pooling")  # an encoder differing in these gives meaningless vectors
-# settings that change the arithmetic, not the meaning: checked by measurement, not by name
-NUMERIC = ("backend", "dtype", "quantize")
-DEFAULTS = {"backend": "torch", "dtype": "float32", "quantize": None}  # when not recorded
-PROBES = 32  # index names re-encoded to compare vectors when a NUMERIC setting differs
-# min cosine between a name's stored vector and its vector from this encoder below which
-# linking warns; measured on MEDIC with MiniLM (docs/encoders.md): torch vs ONNX float32 1.00000,
-# ONNX int8-block 0.9995, ONNX int8 (per channel) 0.989, torch int8 (per tensor, -0.5 Acc@1) 0.915
-TOLERANCE = 0.95
 
 
 class Linker:
     """Link mentions to the concepts of one index directory.
 
-    ``encoder`` must be the one the index was built with: another model or pooling (even of
-    the same dimension) gives vectors that mean nothing to the index, and is refused unless
-    ``allow_mismatch=True``. A different backend, dtype or quantisation is accepted: a few of the
-    index's names are re-encoded and a warning is logged only when their vectors differ from
-    the stored ones beyond :data:`TOLERANCE`; other differing settings (``max_length``...) are
-    logged.
+    ``encoder`` must be the one the index was built with: another model or pooling is refused
+    unless ``allow_mismatch=True``; another backend, dtype or quantisation is measured on a few
+    names (:func:`~.compatibility.check_encoder`). ``mode`` and ``weight`` are :meth:`link`'s
+    defaults (hybrid with the manifest's ``w`` when the index has a sparse part).
     """
 
     def __init__(
@@ -63,27 +51,8 @@ class Linker:
         mode: str | None = None,
         weight: float | None = None,
     ) -> None:
-        expected = index.manifest.encoder
-        if encoder.dim != expected["dim"]:
-            raise IndexFormatError(
-                f"{index.path}: built with {expected['model']} (dimension {expected['dim']}), "
-                f"but the encoder {encoder.model_name} has dimension {encoder.dim}"
-            )
-        ours, recorded = DEFAULTS | encoder.config(), DEFAULTS | expected
-        differs = {k: v for k, v in ours.items() if recorded.get(k, v) != v}
-        refused = {k: v for k, v in differs.items() if k in MUST_MATCH}
-        if refused and not allow_mismatch:
-            theirs = {k: expected.get(k) for k in refused}
-            raise IndexFormatError(
-                f"{index.path}: built with encoder {theirs}, but this encoder has {refused}; "
-                "use the index's encoder (Linker.from_dir), or pass allow_mismatch=True"
-            )
-        named = {k: v for k, v in differs.items() if k not in NUMERIC}
-        if named:
-            logger.warning("encoder settings %s differ from the index's %s", named, expected)
+        check_encoder(encoder, index, allow_mismatch=allow_mismatch)
         self.encoder, self.index = encoder, index
-        if len(named) < len(differs):
-            self._check_vectors({k: v for k, v in differs.items() if k in NUMERIC})
         self._selectors: dict[frozenset[str], RowSelector | None] = {}
         # link()'s defaults: hybrid with the manifest's w when the index has a sparse part
         self.mode = mode or ("hybrid" if index.sparse is not None else "dense")
@@ -110,56 +79,9 @@ class Linker:
         index = ConceptIndex.load(
             path, mmap=options.mmap, search_params=options.search_params, verify=options.verify
         )
-        try:
-            encoder = _load_encoder(index.manifest.encoder, options)
-        except ModelLoadError as exc:
-            cause = str(exc.__cause__ or exc).splitlines()[0]
-            raise ModelLoadError(
-                f"{index.path}: cannot load {index.manifest.encoder['model']!r}, the encoder this "
-                f"index was built with ({cause}). Make that model available under the same name "
-                "(a local directory at that path, or the Hugging Face hub reachable), or rebuild "
-                "the index from the vocabulary with a local model directory (entitylink "
-                "build-index VOCAB --model DIR --out INDEX)"
-            ) from exc
+        encoder = load_encoder(index, options)
         index.vectors.threads = options.threads
         return cls(encoder, index, mode=options.mode, weight=options.weight)
-
-    def _check_vectors(self, differs: dict[str, object]) -> None:
-        """Warn when this encoder's vectors of some index names differ from the stored ones."""
-        vectors, total = self.index.vectors, len(self.index.vectors)
-        rows = sorted({int(r) for r in np.linspace(0, total - 1, min(PROBES, total))})
-        try:
-            stored = np.vstack([vectors.index.reconstruct(r) for r in rows])
-        except RuntimeError:  # an IVF index without a direct map: nothing to compare with
-            logger.info("%s: cannot read stored vectors back to compare encoders", self.index.path)
-            return
-        names = self.index.store.lookup(rows)
-        texts = [names[r].name for r in rows]
-        # in small batches, on the one-thread session of single mentions: loading must not also
-        # create (and hold) the batch session, with its own packed weights (~80 MB, int8-block)
-        fresh = np.vstack(
-            [
-                self.encoder.encode(texts[i : i + SMALL_INPUT])
-                for i in range(0, len(texts), SMALL_INPUT)
-            ]
-        )
-        norms = np.linalg.norm(stored, axis=1) * np.linalg.norm(fresh, axis=1)
-        cosine = float(((stored * fresh).sum(1) / np.maximum(norms, 1e-12)).min())
-        expected = {k: (DEFAULTS | self.index.manifest.encoder).get(k) for k in differs}
-        if cosine < TOLERANCE:
-            logger.warning(
-                "%s: built with encoder settings %s, linking with %s: vectors of the same names "
-                "differ (min cosine %.4f < %.2f); results may differ from the index's encoder",
-                self.index.path,
-                expected,
-                differs,
-                cosine,
-                TOLERANCE,
-            )
-        else:
-            logger.debug(
-                "encoder %s against the index's %s: min cosine %.5f", differs, expected, cosine
-            )
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""
@@ -277,19 +199,6 @@ class Linker:
         if mode == "sparse":
             return sparse_search(self.index, texts, fetch)
         return hybrid_search(self.index, queries, texts, fetch, weight, only)
-
-
-def _load_encoder(config: dict[str, Any], options: LoadOptions) -> Encoder:
-    """The index's encoder, run as ``options`` say; ``backend="auto"`` falls back to torch
-    when the model cannot be exported to ONNX (a slow tokenizer, an unusual architecture)."""
-    settings = options.encoder_settings()
-    try:
-        return Encoder.from_config(config, **settings)
-    except (ModelLoadError, MissingDependencyError, RuntimeError) as exc:
-        if options.backend != "auto" or settings["backend"] != "onnx":
-            raise
-        logger.warning("ONNX cannot run %s (%s); linking with torch", config["model"], exc)
-        return Encoder.from_config(config, **options.replace(backend="torch").encoder_settings())
 
 
 def type_set(types: Collection[str] | str | None) -> frozenset[str] | None:

@@ -103,7 +103,7 @@ def test_manifest_records_the_backend(
     assert recorded["backend"] == "onnx"
     linker = Linker.from_dir(index.path, quantize="none")  # as built: ONNX float32
     assert linker.encoder.backend == "onnx"
-    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.linker"):
+    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.compatibility"):
         torch_linker = Linker.from_dir(index.path, backend="torch")
     assert torch_linker.encoder.backend == "torch"
     assert "min cosine" in caplog.text and not any(
@@ -120,11 +120,11 @@ def test_manifest_records_the_backend(
 def test_linking_a_torch_index_with_onnx_warns_only_beyond_tolerance(
     tiny_index: ConceptIndex, onnx_cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.linker"):
+    with caplog.at_level(logging.DEBUG, logger="entitylink.linking.compatibility"):
         Linker.from_dir(tiny_index.path, backend="onnx", quantize="none")
     assert "min cosine 1.0000" in caplog.text or "min cosine 0.9999" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    from entitylink.linking import linker as module
+    from entitylink.linking import compatibility as module
 
     caplog.clear()
     tolerance = module.TOLERANCE
