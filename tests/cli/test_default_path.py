@@ -85,3 +85,45 @@ def test_backend_torch_is_the_old_path(
     argv = ["link", "--index", str(served.path), "--backend", "torch", "heart attack"]
     assert main(argv) == 0
     assert "1. C0027051\t1.0000" in capsys.readouterr().out  # the index's own vectors
+
+
+SERVE_PROBE = f"""
+import json, os, socket, sys, threading, time, urllib.request
+from entitylink.cli import main
+
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+
+def probe():
+    url = f"http://127.0.0.1:{{port}}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    body = json.dumps({{"index": "served", "mentions": ["heart attack"]}}).encode()
+    request = urllib.request.Request(url + "/link", body, {{"content-type": "application/json"}})
+    answer = json.loads(urllib.request.urlopen(request, timeout=30).read())
+    heavy = [m for m in {HEAVY!r} if m in sys.modules]
+    print(json.dumps({{"best": answer["results"][0][0]["concept_id"], "heavy": heavy}}), flush=True)
+    os._exit(0)
+
+threading.Thread(target=probe, daemon=True).start()
+main(["serve", "--index", "served=" + sys.argv[1], "--port", str(port), "-q"])
+"""
+
+
+def test_serve_with_no_option_imports_none_of_them_either(served: ConceptIndex) -> None:
+    pytest.importorskip("fastapi")
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_PROBE, str(served.path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"best": "C0027051", "heavy": []}, result.stderr[-2000:]
