@@ -3,6 +3,8 @@
 ::
 
     EntityLinkError(Exception)
+    ├── InputError(ValueError)             an API argument of the wrong type or range: a bare str,
+    │                                      a non-str mention (names its position), k="5", NaN
     ├── VocabularyError(ValueError)        bad vocabulary input; the message names file and line
     ├── IndexFormatError                   missing, truncated or mismatched index directory
     ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked, or
@@ -21,7 +23,9 @@
         ├── UnknownResourceError           no such index or concept (404)
         └── ServiceOverloadedError         queue full, timed out, loading or stopping (503)
 
-Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
+Wrong arguments of ``Linker.link``, ``Annotator`` and ``Linker.from_dir`` raise
+:class:`InputError` (a ``ValueError``); other wrong arguments (an unknown pooling) raise a plain
+``ValueError`` naming valid values.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ from __future__ import annotations
 
 class EntityLinkError(Exception):
     """Base class of every error entitylink raises on purpose."""
+
+
+class InputError(EntityLinkError, ValueError):
+    """An argument of the API is of the wrong type or out of range: mentions that are not a
+    sequence of strings (the message names the position and type), ``k`` that is not a whole
+    number of at least 1, a NaN or infinite ``threshold``, a path that is not a path."""
 
 
 class VocabularyError(EntityLinkError, ValueError):
