@@ -20,10 +20,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from ..errors import RequestLimitError, ServiceError, ServiceOverloadedError
+from ..errors import InputError, RequestLimitError, ServiceError, ServiceOverloadedError
 from ..linking.linker import Linker
 from .config import CONFIG_ENV, ServiceConfig
 from .metrics import Metrics
@@ -57,6 +58,9 @@ def create_app(config: ServiceConfig, *, linkers: Mapping[str, Linker] | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)  # Starlette's 404, 405, bad bytes 400
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(Exception, _internal_error)  # 500, logged with its traceback
     app.add_middleware(
         RequestMiddleware, metrics=state.metrics, max_body=config.limits.max_body_bytes
     )
@@ -97,6 +101,33 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"{field}: {first['msg']}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return JSONResponse({"error": message + more, "limit": None, "field": field}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's own refusals in the API's shape: 404 (no such route), 405 (a
+    method the route lacks, with ``Allow``), and a body that is not UTF-8 JSON (422, as any
+    malformed JSON)."""
+    assert isinstance(exc, HTTPException)
+    status, message, field = exc.status_code, str(exc.detail), None
+    if status == 400 and "parsing the body" in message:
+        status, message, field = 422, "malformed JSON: the body is not UTF-8 JSON", "body"
+    elif status == 404 and message == "Not Found":
+        message = f"no route {request.url.path}; the API is listed at /docs"
+    elif status == 405:
+        message = f"method {request.method} not allowed on {request.url.path}"
+    body = {"error": message, "limit": None, "field": field}
+    return JSONResponse(body, status_code=status, headers=dict(exc.headers or {}))
+
+
+async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+    """A library InputError that got past the request models: 422 (its message names it)."""
+    return JSONResponse({"error": str(exc), "limit": None, "field": None}, status_code=422)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else: 500 in the same shape, no traceback to the client (the log has it)."""
+    body = {"error": f"internal error ({type(exc).__name__})", "limit": None, "field": None}
+    return JSONResponse(body, status_code=500)
 
 
 def _field_name(loc: Any) -> str:

@@ -48,12 +48,15 @@ class Batching:
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
     """The indexes served (name, directory), the policies, and how every index is loaded
-    (:class:`~entitylink.LoadOptions`: by default ONNX int8-block, memory-mapped)."""
+    (:class:`~entitylink.LoadOptions`: by default ONNX int8-block, memory-mapped).
+    ``show_paths``: ``GET /indexes`` shows each index's directory and whole manifest (checksums,
+    file sizes, the vocabulary's paths), not only its public fields."""
 
     indexes: tuple[tuple[str, Path], ...]
     limits: Limits = field(default_factory=Limits)
     batching: Batching = field(default_factory=Batching)
     load: LoadOptions = field(default_factory=LoadOptions)
+    show_paths: bool = False
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.indexes]
@@ -73,6 +76,7 @@ class ServiceConfig:
                 "limits": asdict(self.limits),
                 "batching": asdict(self.batching),
                 "load": self.load.to_dict(),
+                "show_paths": self.show_paths,
             }
         )
 
@@ -84,6 +88,7 @@ class ServiceConfig:
             limits=Limits(**data["limits"]),
             batching=Batching(**data["batching"]),
             load=LoadOptions.from_dict(data.get("load", {})),
+            show_paths=bool(data.get("show_paths", False)),
         )
 
 
