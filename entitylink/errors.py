@@ -18,6 +18,7 @@
     │                                      read; names file and line
     ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
     ├── TrainingError                      training cannot start or resume
+    ├── ServiceStartError(OSError)         the service cannot listen: address in use, not ours
     └── ServiceError                       the service refuses a request (``status``: HTTP code)
         ├── RequestLimitError              a request beyond a limit (413/422, names the limit)
         ├── UnknownResourceError           no such index or concept (404)
@@ -80,6 +81,11 @@ class MissingDependencyError(EntityLinkError, ImportError):
 
 class TrainingError(EntityLinkError):
     """Training cannot start or resume: no pairs, an occupied output, a mismatched checkpoint."""
+
+
+class ServiceStartError(EntityLinkError, OSError):
+    """``entitylink serve`` cannot listen on its address: the port is in use, the host is not
+    this machine's, or the port is privileged. Raised before any index is loaded."""
 
 
 class ServiceError(EntityLinkError):

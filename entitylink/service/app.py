@@ -8,6 +8,7 @@ they are in); shut-down answers what is queued, then stops the model thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -62,7 +63,10 @@ def create_app(config: ServiceConfig, *, linkers: Mapping[str, Linker] | None = 
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(Exception, _internal_error)  # 500, logged with its traceback
     app.add_middleware(
-        RequestMiddleware, metrics=state.metrics, max_body=config.limits.max_body_bytes
+        RequestMiddleware,
+        metrics=state.metrics,
+        max_body=config.limits.max_body_bytes,
+        body_timeout_s=config.limits.body_timeout_s,
     )
     return app
 
@@ -140,11 +144,15 @@ def _field_name(loc: Any) -> str:
 
 
 class RequestMiddleware:
-    """Per request: refuse a body over ``max_body`` bytes (413), count and time it (metrics by
-    route template), and log one line: method, path, status, milliseconds."""
+    """Per request: refuse a body over ``max_body`` bytes (413) or not whole within
+    ``body_timeout_s`` seconds (408, and the connection is closed), count and time it (metrics
+    by route template), and log one line: method, path, status, milliseconds."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, max_body: int, body_timeout_s: float = 10.0
+    ) -> None:
         self.app, self.metrics, self.max_body = app, metrics, max_body
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,7 +168,11 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
+            try:
+                body = await asyncio.wait_for(self._read_body(scope, receive), self.body_timeout_s)
+            except TimeoutError:
+                await _too_slow(self.body_timeout_s, sending)
+                return
             if body is None:
                 await _too_large(self.max_body, sending)
             else:
@@ -210,6 +222,18 @@ async def _too_large(limit: int, send: Send) -> None:
         f"request body over max_body_bytes={limit}", limit="max_body_bytes", status=413
     )
     response = JSONResponse({"error": str(exc), "limit": exc.limit, "field": None}, 413)
+    await response({"type": "http"}, _nothing, send)
+
+
+async def _too_slow(seconds: float, send: Send) -> None:
+    """408: the body did not come in time; ``Connection: close`` makes uvicorn drop the
+    connection (what is left of the body is never read)."""
+    body = {
+        "error": f"request body not received within body_timeout_s={seconds:g}",
+        "limit": "body_timeout_s",
+        "field": None,
+    }
+    response = JSONResponse(body, 408, headers={"Connection": "close"})
     await response({"type": "http"}, _nothing, send)
 
 

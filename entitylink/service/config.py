@@ -10,6 +10,7 @@ Frozen records built once by ``entitylink serve`` (or a test) and read by the ap
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Limits:
     max_text_chars: int = 20_000  # characters per text (paragraph mode, /annotate)
     max_body_bytes: int = 1_000_000  # request body
     max_k: int = 100  # candidates per mention
+    header_timeout_s: float = 10.0  # to send a request's headers (then the connection is closed)
+    body_timeout_s: float = 10.0  # to send its whole body, once the headers are in (then 408)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,8 @@ class ServiceConfig:
         if doubles:
             raise ValueError(f"index names must differ; given twice: {', '.join(doubles)}")
         for what, value in (*asdict(self.limits).items(), *asdict(self.batching).items()):
-            if value <= 0:
-                raise ValueError(f"{what} must be positive, got {value}")
+            if not 0 < value < math.inf:  # NaN fails this too
+                raise ValueError(f"{what} must be positive and finite, got {value}")
 
     def to_json(self) -> str:
         return json.dumps(
