@@ -42,8 +42,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
     for code, why in (
         (404, "unknown index or concept"),
+        (408, "the body was not sent within body_timeout_s"),
         (413, "body or mention count beyond a limit"),
         (422, "malformed JSON, a wrong type, or a text beyond a limit"),
+        (500, "an unexpected failure (logged)"),
         (503, "queue full, timed out or still loading (see Retry-After)"),
     )
 }
