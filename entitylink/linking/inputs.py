@@ -50,6 +50,8 @@ def texts(value: Any, what: str = "mentions") -> list[str] | tuple[str, ...]:
 
 def count(value: Any, what: str) -> int:
     """A whole number of at least 1 (``k``, ``batch_size``)."""
+    if type(value) is int and value >= 1:  # the usual case, without the ABC checks below
+        return value
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise InputError(f"{what} must be a whole number of at least 1, got {_kind(value)}")
     if value < 1:
@@ -61,6 +63,8 @@ def score(value: Any, what: str, *, minimum: float | None = None) -> float | Non
     """None, or a finite number (``threshold``; ``weight`` with ``minimum=0``)."""
     if value is None:
         return None
+    if type(value) is float and math.isfinite(value) and (minimum is None or value >= minimum):
+        return value  # the usual case, without the ABC checks below
     if isinstance(value, bool) or not isinstance(value, Real):
         raise InputError(f"{what} must be a finite number or None, got {_kind(value)}")
     number = float(value)
