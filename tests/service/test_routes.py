@@ -109,6 +109,8 @@ def test_limits_are_named(limited: TestClient) -> None:
         ('{"index": "tiny", "mentions": "heart attack"}', "mentions"),
         ('{"index": "tiny", "mentions": ["a"], "k": "5"}', "k"),
         ('{"index": "tiny", "mentions": ["a"], "k": 0}', "k"),
+        ('{"index": "tiny", "mentions": ["a"], "k": NaN}', "k"),
+        ('{"index": "tiny", "mentions": ["a"], "k": true}', "k"),
         ('{"index": "tiny", "mentions": ["a"], "threshold": "high"}', "threshold"),
         ('{"index": "tiny"}', "mentions"),
         ('{"index": "tiny", "mentions": ["a"], "kk": 5}', "kk"),
