@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from entitylink import Annotator, ConceptIndex, Encoder, EntityLinkError, InputError, Linker
 from entitylink.linking import inputs
+from entitylink.linking.annotate import annotate
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,8 @@ def test_annotator_checks_its_texts_and_arguments(linker: Linker) -> None:
     with pytest.raises(InputError, match=r"texts\[1\]: a str is wanted, got NoneType"):
         annotator.annotate(["Asthma.", None])  # type: ignore[list-item]
     assert len(annotator.annotate(t for t in ["Asthma.", "Heart attack."])) == 2
+    with pytest.raises(InputError, match="texts: .*got one str"):
+        annotate("Asthma.", linker)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="k must be"):
         Annotator(linker, k="5")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="threshold must be a finite"):
