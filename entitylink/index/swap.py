@@ -99,9 +99,11 @@ def remove_stale(out: Path) -> None:
 def building(out: Path, overwrite: bool) -> Iterator[Path]:
     """A hidden directory beside ``out`` to build in; it replaces ``out`` only when complete,
     and is removed on any error (or ``KeyboardInterrupt``, or SIGTERM through the CLI).
-    ``out`` is made absolute first: ``--out .`` builds beside the current directory, not in it
-    (where the build's own directory would count as an entry that is not an index)."""
-    out = Path(os.path.abspath(out))
+    ``--out .`` (or ``..``) is made absolute first, so that the build runs beside that
+    directory, not in it (where its own directory would count as an entry that is not an index).
+    """
+    if out.name in ("", ".", ".."):
+        out = Path(os.path.abspath(out))
     check_index_target(out, overwrite)
     with writing(out):
         out.parent.mkdir(parents=True, exist_ok=True)
