@@ -180,7 +180,7 @@ class Linker:
                         scores[position], rows[position], names, threshold, wanted, collapse
                     )
                     exhausted = fetch >= min(total, MAX_FETCH) or (
-                        threshold is not None and scores[position][-1] < threshold
+                        threshold is not None and float(scores[position][-1]) < threshold
                     )
                     if len(found) >= k or exhausted:
                         results[i] = found[:k]
