@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from entitylink import Annotator, ConceptIndex, Encoder, EntityLinkError, InputError, Linker
@@ -149,6 +149,7 @@ _numbers = st.one_of(st.integers(-3, 30), st.floats(), st.none(), st.text(max_si
 
 
 @given(mentions=_mentions, k=_numbers, threshold=_numbers)
+@example(mentions=["0"], k=1, threshold=3.4028235677973366e38)  # beyond float32's range
 def test_any_input_gives_results_or_the_librarys_error(
     linker: Linker, mentions: Any, k: Any, threshold: Any
 ) -> None:
