@@ -6,7 +6,8 @@
 
 Readers yield :class:`InputDocument` s (text, id, the spans the input already carries, and its
 passages) and raise :class:`~entitylink.errors.DocumentFormatError` naming ``file:line`` on bad
-input; with ``strict=False`` an undecodable line or a bad document is skipped and counted in
+input, a line longer than :data:`~entitylink.lines.DOCUMENT_LINE_BYTES` included; with
+``strict=False`` an undecodable or overlong line or a bad document is skipped and counted in
 :attr:`Skipped.count`. PubTator documents are ``title + " " + abstract``, as PubTator's offsets
 count them.
 """
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from ..errors import DocumentFormatError
+from ..lines import DOCUMENT_LINE_BYTES, bounded_lines
 from .bioc_io import read_bioc, write_bioc
 from .documents import Document, InputDocument
 
@@ -77,7 +79,14 @@ def _looks_pubtator(path: str) -> bool:
 def _lines(
     stream: IO[bytes], name: str, strict: bool, skipped: Skipped
 ) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(stream, start=1):
+    lines = bounded_lines(
+        stream,
+        name,
+        limit=DOCUMENT_LINE_BYTES,
+        error=DocumentFormatError,
+        skip=None if strict else skipped.add,
+    )
+    for number, raw in lines:
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:

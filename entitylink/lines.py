@@ -1,0 +1,67 @@
+"""Reading lines of user input in bounded memory: a line past a limit is an error, not a heap.
+
+Every reader of user text lines (``link --input``, the documents of ``annotate``) goes through
+:func:`bounded_lines`, which reads at most ``limit + 1`` bytes per call, so one endless line
+(``/dev/zero``, a file without a line break) costs ``limit`` bytes, then an error naming
+``FILE:LINE``; with ``skip`` the rest of that line is read past in small pieces and counted.
+
+>>> for number, raw in bounded_lines(open("mentions.txt", "rb"), "mentions.txt",
+...                                  limit=MENTION_LINE_BYTES):            # doctest: +SKIP
+...     print(number, raw)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import IO
+
+from .errors import EntityLinkError
+
+MENTION_LINE_BYTES = 1 << 20  # one line of `link --input`: a mention, not a document
+DOCUMENT_LINE_BYTES = 256 << 20  # one line of a document file (a whole text document, a JSONL one)
+MENTION_CHARS = 1_000  # longer mentions are cut here (the encoder reads 25 tokens of them)
+_SKIP_PIECE = 1 << 16
+
+
+def size(limit: int) -> str:
+    """``1 MiB``, ``256 MiB``, ``64 KiB``: a byte limit for a message."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if limit >= 1 << shift and limit % (1 << shift) == 0:
+            return f"{limit >> shift} {unit}"
+    return f"{limit} bytes"
+
+
+def bounded_lines(
+    stream: IO[bytes],
+    name: str,
+    *,
+    limit: int,
+    error: type[EntityLinkError],
+    skip: Callable[[str], None] | None = None,
+) -> Iterator[tuple[int, bytes]]:
+    """``(number, raw line)`` of a binary stream, each at most ``limit`` bytes without its line
+    break. A longer line raises ``error("NAME:LINE: ...")``, or, given ``skip``, is read past
+    and reported to ``skip`` with that message."""
+    number = 0
+    while raw := stream.readline(limit + 1):
+        number += 1
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        message = (
+            f"{name}:{number}: a line longer than {size(limit)}; split the input into lines "
+            "(one mention, or one document, per line)"
+        )
+        if skip is None:
+            raise error(message)
+        while (piece := stream.readline(_SKIP_PIECE)) and not piece.endswith(b"\n"):
+            pass
+        skip(message)
+
+
+def cut_mention(text: str, cut: list[int]) -> str:
+    """``text`` cut to :data:`MENTION_CHARS` characters; ``cut[0]`` counts the mentions cut."""
+    if len(text) <= MENTION_CHARS:
+        return text
+    cut[0] += 1
+    return text[:MENTION_CHARS]
