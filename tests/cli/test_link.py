@@ -12,7 +12,6 @@ from entitylink import ConceptIndex
 from entitylink.cli import main
 from entitylink.lines import MENTION_CHARS
 
-
 # Run through a small Python process: a child forked from pytest itself would start with
 # pytest's RSS (torch and all) as its peak, since ``ru_maxrss`` survives ``execve``.
 _MEASURE = """
