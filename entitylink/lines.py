@@ -42,21 +42,43 @@ def bounded_lines(
     """``(number, raw line)`` of a binary stream, each at most ``limit`` bytes without its line
     break. A longer line raises ``error("NAME:LINE: ...")``, or, given ``skip``, is read past
     and reported to ``skip`` with that message."""
-    number = 0
-    while raw := stream.readline(limit + 1):
-        number += 1
-        if len(raw) <= limit or raw.endswith(b"\n"):
-            yield number, raw
-            continue
-        message = (
-            f"{name}:{number}: a line longer than {size(limit)}; split the input into lines "
-            "(one mention, or one document, per line)"
-        )
-        if skip is None:
-            raise error(message)
-        while (piece := stream.readline(_SKIP_PIECE)) and not piece.endswith(b"\n"):
-            pass
-        skip(message)
+    return _BoundedLines(stream, name, limit, error, skip)
+
+
+class _BoundedLines:
+    """An iterator, not a generator: it keeps no reference to the line it returned, so a
+    reader that drops a long line frees it."""
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        name: str,
+        limit: int,
+        error: type[EntityLinkError],
+        skip: Callable[[str], None] | None,
+    ) -> None:
+        self.stream, self.name, self.limit, self.error, self.skip = stream, name, limit, error, skip
+        self.number = 0
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> tuple[int, bytes]:
+        while raw := self.stream.readline(self.limit + 1):
+            self.number += 1
+            if len(raw) <= self.limit or raw.endswith(b"\n"):
+                return self.number, raw
+            del raw
+            message = (
+                f"{self.name}:{self.number}: a line longer than {size(self.limit)}; split the "
+                "input into lines (one mention, or one document, per line)"
+            )
+            if self.skip is None:
+                raise self.error(message)
+            while (piece := self.stream.readline(_SKIP_PIECE)) and not piece.endswith(b"\n"):
+                pass
+            self.skip(message)
+        raise StopIteration
 
 
 def cut_mention(text: str, cut: list[int]) -> str:

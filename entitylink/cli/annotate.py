@@ -113,6 +113,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.formats import Skipped, detect_format, read_documents, write_documents
     from ..linking.linker import Linker
+    from ..linking.windows import WINDOW_CHARS, annotate_long
 
     in_format = detect_format(args.input, args.input_format)
     out_format = detect_format(
@@ -151,14 +152,22 @@ def run_annotate(args: argparse.Namespace) -> None:
 
         def annotated() -> Iterator[Any]:
             for batch in _batches(inputs, args.batch_size):
-                documents = annotator.annotate(
-                    [d.text for d in batch],
-                    spans=[d.spans for d in batch] if given else None,
-                    ids=[d.id for d in batch],
+                short = [d for d in batch if len(d.text) <= WINDOW_CHARS]
+                documents = iter(
+                    annotator.annotate(
+                        [d.text for d in short],
+                        spans=[d.spans for d in short] if given else None,
+                        ids=[d.id for d in short],
+                    )
                 )
-                progress.update(len(batch))
-                done[0] += len(batch)
-                yield from zip(documents, batch, strict=True)
+                for source in batch:  # a long one window by window, written as it goes
+                    if len(source.text) > WINDOW_CHARS:
+                        spans = source.spans if given else None
+                        yield annotate_long(annotator, source.text, source.id, spans), source
+                    else:
+                        yield next(documents), source
+                    progress.update(1)
+                    done[0] += 1
 
         spans = write_documents(annotated(), out, out_format)
     for reason in skipped.reasons:

@@ -4,6 +4,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,30 @@ def test_annotate_stdin_and_bad_input(
     assert main([*argv[:3], "--input", str(bad), "--output", str(output)]) == 1
     assert f"{bad}:3: offsets 3-9" in capsys.readouterr().err
     assert not output.exists() and not list(tmp_path.glob("*.partial*"))
+
+
+def test_a_long_document_is_annotated_in_windows_with_the_same_output(
+    tiny_index: ConceptIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entitylink.linking import windows
+
+    sentence = "Myocardial infarction (MI) in type 2 diabetes. Later MI, a heart attack. "
+    documents = tmp_path / "docs.txt"
+    documents.write_text("a heart attack\n" + sentence * 40 + "\nbreast cancer\n")
+    argv = ["annotate", "--index", str(tiny_index.path), "--input", str(documents)]
+    original, windowed_ids = windows.annotate_long, []
+
+    def small_windows(*args: Any, **kwargs: Any) -> Any:
+        windowed_ids.append(args[2])
+        return original(*args, size=200, overlap=50, **kwargs)
+
+    for fmt in ("jsonl", "pubtator"):
+        whole, windowed = tmp_path / f"whole.{fmt}", tmp_path / f"windowed.{fmt}"
+        assert main([*argv, "--output", str(whole), "--threshold", "-1"]) == 0
+        with monkeypatch.context() as patch:
+            patch.setattr(windows, "WINDOW_CHARS", 200)
+            patch.setattr(windows, "annotate_long", small_windows)
+            assert main([*argv, "--output", str(windowed), "--threshold", "-1"]) == 0
+        assert windowed.read_text() == whole.read_text()
+        assert "MI" in whole.read_text()
+    assert windowed_ids == ["2", "2"]  # only the long document, once per format
