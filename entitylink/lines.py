@@ -12,13 +12,15 @@ Every reader of user text lines (``link --input``, the documents of ``annotate``
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from .errors import EntityLinkError
 
 MENTION_LINE_BYTES = 1 << 20  # one line of `link --input`: a mention, not a document
 DOCUMENT_LINE_BYTES = 256 << 20  # one line of a document file (a whole text document, a JSONL one)
+TABLE_LINE_BYTES = 16 << 20  # one line of a CSV, TSV or JSONL table
 MENTION_CHARS = 1_000  # longer mentions are cut here (the encoder reads 25 tokens of them)
 _SKIP_PIECE = 1 << 16
 
@@ -87,3 +89,39 @@ def cut_mention(text: str, cut: list[int]) -> str:
         return text
     cut[0] += 1
     return text[:MENTION_CHARS]
+
+
+class CappedReader(io.RawIOBase):
+    """A binary file whose lines may be at most ``limit`` bytes, for readers that take a file
+    object and read lines themselves (pandas' CSV and JSONL readers): a longer line raises
+    ``error("NAME:LINE: ...")`` once ``limit`` bytes of it have been read."""
+
+    def __init__(self, raw: IO[bytes], name: str, limit: int, error: type[EntityLinkError]):
+        super().__init__()
+        self.raw, self.name, self.limit, self.error = raw, name, limit, error
+        self.line, self.run = 1, 0  # the line being read, and its bytes so far
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(min(len(buffer), self.limit + 1))  # holds whole middle lines
+        if not data:
+            return 0
+        breaks = data.count(b"\n")
+        tail = len(data) - data.rfind(b"\n") - 1 if breaks else len(data)
+        head = data.find(b"\n") if breaks else len(data)
+        if self.run + head > self.limit or tail > self.limit:
+            line = self.line if self.run + head > self.limit else self.line + breaks
+            raise self.error(
+                f"{self.name}:{line}: a line longer than {size(self.limit)}; a table's rows "
+                "must be shorter"
+            )
+        self.run = tail if breaks else self.run + len(data)
+        self.line += breaks
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from entitylink import DocumentFormatError
-from entitylink.lines import MENTION_CHARS, bounded_lines, cut_mention, size
+from entitylink import DocumentFormatError, TableFormatError
+from entitylink.lines import MENTION_CHARS, CappedReader, bounded_lines, cut_mention, size
 
 
 def lines(data: bytes, limit: int, skip: list[str] | None = None) -> list[tuple[int, bytes]]:
@@ -72,3 +72,14 @@ def test_sizes_and_cut_mentions() -> None:
     cut = [0]
     assert cut_mention("fever", cut) == "fever" and cut == [0]
     assert cut_mention("y" * (MENTION_CHARS + 5), cut) == "y" * MENTION_CHARS and cut == [1]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64])
+def test_capped_reader_passes_short_lines_and_names_the_long_one(chunk: int) -> None:
+    data = b"ab\ncdef\n\ngh"
+    reader = CappedReader(io.BytesIO(data), "t.csv", 4, TableFormatError)
+    assert io.BufferedReader(reader, buffer_size=chunk).read() == data
+    for bad, line in ((b"ab\nabcdefgh\nx\n", 2), (b"abcde", 1), (b"a\nb\nc\nlong line\n", 4)):
+        reader = CappedReader(io.BytesIO(bad), "t.csv", 4, TableFormatError)
+        with pytest.raises(TableFormatError, match=rf"^t\.csv:{line}: a line longer than 4 bytes"):
+            io.BufferedReader(reader, buffer_size=chunk).read()

@@ -13,6 +13,7 @@ is never replaced.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from tqdm.auto import tqdm
 
 from ..errors import TableFormatError
 from ..files import check_output_file, commit_file, temporary_file, writing
+from ..lines import TABLE_LINE_BYTES, CappedReader
 from ..linking.linker import Linker
 from .dataframe import check_columns, link_dataframe, output_columns
 from .formats import TABLE_FORMATS, table_format
@@ -62,14 +64,26 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
     if fmt == "parquet":
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
-    elif fmt == "jsonl":
-        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False) as reader:
-            yield from reader
-    else:
-        sep = "\t" if fmt == "tsv" else ","
-        options: dict[str, Any] = {"dtype": str, "keep_default_na": False}
-        with pd.read_csv(path, sep=sep, chunksize=chunk_rows, **options) as reader:
-            yield from reader
+        return
+    with capped(path) as text:  # a line past TABLE_LINE_BYTES is an error, not a heap
+        if fmt == "jsonl":
+            with pd.read_json(text, lines=True, chunksize=chunk_rows, dtype=False) as reader:
+                yield from reader
+        else:
+            sep = "\t" if fmt == "tsv" else ","
+            options: dict[str, Any] = {"dtype": str, "keep_default_na": False}
+            with pd.read_csv(text, sep=sep, chunksize=chunk_rows, **options) as reader:
+                yield from reader
+
+
+def capped(path: Path) -> io.TextIOWrapper:
+    """``path`` as UTF-8 text whose lines may be at most :data:`TABLE_LINE_BYTES` long."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise TableFormatError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    reader = CappedReader(raw, str(path), TABLE_LINE_BYTES, TableFormatError)
+    return io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8-sig", newline="")
 
 
 def count_rows(path: str | Path) -> int | None:
