@@ -58,6 +58,7 @@ def add_link_command(
         help="file with one mention per line ('-': stdin), or a .csv/.tsv/.jsonl/.parquet table",
     )
     link.add_argument("--output", type=Path, help="write results here (default: stdout)")
+    link.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     link.add_argument(
         "--format",
         choices=("table", "jsonl"),
@@ -112,6 +113,7 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         "prefix": args.prefix,
         "chunk_rows": args.chunk_rows,
         "progress": not args.quiet,
+        "overwrite": args.overwrite,
     }
     table = (args.input, args.output, args.column, args.k)
     if args.engine == "ray":
@@ -208,6 +210,11 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         return run_link_table(args, parser)
     if args.engine != "local":
         parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
+    if args.output is not None:  # before any work: never onto the input, nor over a file
+        from ..files import check_output_file, refuse_inputs
+
+        refuse_inputs([args.output], [args.input])
+        check_output_file(args.output, args.overwrite)
     cut = [0]
     mentions = _mentions(args, parser, cut)
     first = list(itertools.islice(mentions, 1024))  # bad input fails before the model loads
@@ -218,7 +225,7 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         if args.output is not None:  # written beside, renamed when complete
             from ..files import atomic_file
 
-            partial = stack.enter_context(atomic_file(args.output))
+            partial = stack.enter_context(atomic_file(args.output, overwrite=args.overwrite))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))
         while chunk := list(itertools.islice(mentions, 1024)):
             results = linker.link(

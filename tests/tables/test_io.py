@@ -140,7 +140,7 @@ def test_a_full_disk_keeps_the_previous_output(linker: Linker, tmp_path: Path, f
         before = target.read_bytes()
         fill(disk, leave=1_000)  # less than the output takes
         with pytest.raises(OutputError, match=f"no space left on device while writing {target}"):
-            link_table(linker, source, target, progress=False)
+            link_table(linker, source, target, progress=False, overwrite=True)
         assert target.read_bytes() == before
         assert sorted(p.name for p in disk.iterdir()) == ["filler", target.name]
 
