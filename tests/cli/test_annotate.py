@@ -84,3 +84,27 @@ def test_a_long_document_is_annotated_in_windows_with_the_same_output(
         assert windowed.read_text() == whole.read_text()
         assert "MI" in whole.read_text()
     assert windowed_ids == ["2", "2"]  # only the long document, once per format
+
+
+def test_annotate_never_writes_onto_its_input_and_overwrites_only_when_asked(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "doc.txt"
+    doc.write_text("a heart attack\n")
+    (tmp_path / "same.txt").symlink_to(doc)
+    argv = ["annotate", "--index", str(tiny_index.path), "--input", str(doc), "--overwrite"]
+    for output in (doc, tmp_path / "same.txt"):
+        assert main([*argv, "--output", str(output), "--output-format", "jsonl"]) == 1
+        err = capsys.readouterr().err
+        assert (
+            err == f"error: {output} is the input {doc}: writing it would destroy the "
+            "input; choose another output\n"
+        )
+    assert doc.read_text() == "a heart attack\n"
+    output = tmp_path / "out.jsonl"
+    output.write_text("keep me\n")
+    assert main(argv[:-1] + ["--output", str(output)]) == 1
+    assert capsys.readouterr().err == f"error: {output} exists; pass --overwrite to replace it\n"
+    assert output.read_text() == "keep me\n"
+    assert main([*argv, "--output", str(output), "--threshold", "-1"]) == 0
+    assert json.loads(output.read_text())["text"] == "a heart attack"

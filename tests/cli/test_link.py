@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,64 @@ def test_a_long_line_is_an_error_and_a_long_mention_is_cut(
     out, err = capsys.readouterr()
     assert out.splitlines()[1].startswith('{"mention": "' + "b" * MENTION_CHARS + '", ')
     assert f"cut 1 mentions longer than {MENTION_CHARS} characters" in err
+
+
+def test_link_output_onto_its_input_is_refused_by_any_name(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mentions = tmp_path / "m.txt"
+    mentions.write_text("fever\n")
+    (tmp_path / "alias.txt").symlink_to(mentions)
+    os.link(mentions, tmp_path / "hard.txt")
+    argv = ["link", "--index", str(tiny_index.path), "--input", str(mentions), "--overwrite"]
+    for name in ("m.txt", "alias.txt", "hard.txt"):
+        output = tmp_path / name
+        assert main([*argv, "--output", str(output)]) == 1
+        err = capsys.readouterr().err
+        assert (
+            err == f"error: {output} is the input {mentions}: writing it would destroy the "
+            "input; choose another output\n"
+        )
+    assert mentions.read_text() == "fever\n"
+    table = tmp_path / "m.csv"
+    table.write_text("mention\nfever\n")
+    assert (
+        main(
+            [
+                "link",
+                "--index",
+                str(tiny_index.path),
+                "--input",
+                str(table),
+                "--output",
+                str(table),
+                "--overwrite",
+            ]
+        )
+        == 1
+    )
+    assert "is the input" in capsys.readouterr().err and table.read_text() == "mention\nfever\n"
+
+
+@pytest.mark.parametrize("name", ["out.txt", "out.csv"])
+def test_link_replaces_an_existing_output_only_with_overwrite(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    source = tmp_path / ("m.csv" if name.endswith(".csv") else "m.txt")
+    source.write_text("mention\nfever\n" if name.endswith(".csv") else "fever\n")
+    output = tmp_path / name
+    output.write_text("keep me\n")
+    argv = [
+        "link",
+        "--index",
+        str(tiny_index.path),
+        "--input",
+        str(source),
+        "--output",
+        str(output),
+    ]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == f"error: {output} exists; pass --overwrite to replace it\n"
+    assert output.read_text() == "keep me\n"
+    assert main([*argv, "--overwrite"]) == 0
+    assert "fever" in output.read_text() and "keep me" not in output.read_text()
