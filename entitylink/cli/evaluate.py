@@ -117,7 +117,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
     inputs: list[Path | str | None] = [args.benchmark, *(args.vocab or ())]
     extra = [args.errors] if args.errors else []
-    if args.out is not None:  # the default --out is known only once the system is
+    if args.out is not None:  # before loading anything; the default --out once the system is
         check_outputs(
             [*with_suffixes(args.out, ".json", ".md", ".png"), *extra], inputs, args.overwrite
         )
@@ -174,6 +174,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
             "index": manifest.index,
             "counts": manifest.counts,
         }
+    stem = f"{prepared.benchmark}-{prepared.split}-{prepared.protocol}-{name}"
+    out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
+    paths = [*with_suffixes(out, ".json", ".md", ".png"), *extra]
+    check_outputs(paths, inputs, args.overwrite)  # the default --out, before the evaluation
     report, misses = evaluate(system, prepared, system_name=name, index=index)
     if args.index:
         vocabulary = manifest.vocabulary
@@ -184,11 +188,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
                 **manifest.counts,
             },
         )
-    stem = f"{report.benchmark}-{report.split}-{report.protocol}-{name}"
-    out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
     out.parent.mkdir(parents=True, exist_ok=True)
-    paths = [*with_suffixes(out, ".json", ".md", ".png"), *extra]
-    check_outputs(paths, inputs, args.overwrite)
     with atomic_files(paths, overwrite=args.overwrite) as temporaries:  # all or none
         temporaries[0].write_text(report.to_json())
         temporaries[1].write_text(markdown_table([report]))
