@@ -25,6 +25,7 @@ import ctypes
 import errno
 import os
 import sqlite3
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -121,14 +122,16 @@ def exchange(first: Path, second: Path) -> bool:
 
 def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | str | None]) -> None:
     """Refuse to write an output onto an input: the same file (device and inode), whether
-    named alike, through a symbolic link or by a hard link. ``None`` and ``-`` are skipped."""
-    seen = {}
+    named alike, through a symbolic link or by a hard link; ``-`` is stdin, compared when it
+    is a file (``< FILE``). ``None`` is skipped, and so is an output ``-`` (stdout)."""
+    seen: dict[tuple[int, int], Path | str] = {}
     for given in inputs:
-        if given is None or str(given) == "-":
+        if given is None:
             continue
-        with contextlib.suppress(OSError):
-            status = os.stat(given)
-            seen[(status.st_dev, status.st_ino)] = given
+        with contextlib.suppress(OSError, ValueError):
+            status = os.fstat(0) if str(given) == "-" else os.stat(given)  # "-": stdin
+            if str(given) != "-" or stat.S_ISREG(status.st_mode):
+                seen[(status.st_dev, status.st_ino)] = "stdin" if str(given) == "-" else given
     for output in outputs:
         if output is None or str(output) == "-":
             continue

@@ -213,7 +213,7 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.output is not None:  # before any work: never onto the input, nor over a file
         from ..files import check_output_file, refuse_inputs
 
-        refuse_inputs([args.output], [args.input])
+        refuse_inputs([args.output], [args.input or (None if args.mentions else "-")])
         check_output_file(args.output, args.overwrite)
     cut = [0]
     mentions = _mentions(args, parser, cut)

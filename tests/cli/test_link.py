@@ -125,3 +125,21 @@ def test_link_replaces_an_existing_output_only_with_overwrite(
     assert output.read_text() == "keep me\n"
     assert main([*argv, "--overwrite"]) == 0
     assert "fever" in output.read_text() and "keep me" not in output.read_text()
+
+
+def test_link_output_onto_the_file_on_stdin_is_refused(
+    tiny_index: ConceptIndex, tmp_path: Path
+) -> None:
+    mentions = tmp_path / "m.txt"
+    mentions.write_text("fever\n")
+    argv = ["link", "--index", str(tiny_index.path), "--output", str(mentions), "--overwrite"]
+    with mentions.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "entitylink", *argv], stdin=stdin, capture_output=True, text=True
+        )
+    assert done.returncode == 1, done.stderr
+    assert (
+        done.stderr == f"error: {mentions} is the input stdin: writing it would destroy the "
+        "input; choose another output\n"
+    )
+    assert mentions.read_text() == "fever\n"
