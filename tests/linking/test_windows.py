@@ -42,7 +42,7 @@ def test_cuts_fall_after_sentence_ends_then_whitespace_then_anywhere() -> None:
 @pytest.mark.parametrize("size", [120, 333, 1_000])
 def test_windows_give_the_spans_of_one_pass(linker: Linker, size: int) -> None:
     text = long_text(30)
-    annotator = Annotator(linker, k=3)
+    annotator = Annotator(linker, k=3, batch_size=1)  # scores independent of the batch
     (whole,) = annotator.annotate([text], ids=["d"])
     streamed = annotate_long(annotator, text, "d", size=size, overlap=60)
     assert streamed.materialize() == whole
@@ -52,7 +52,7 @@ def test_windows_give_the_spans_of_one_pass(linker: Linker, size: int) -> None:
 def test_given_spans_are_kept_across_windows(linker: Linker) -> None:
     text = long_text(12)
     spans = [(0, 21, "Disease"), (57, 59, None), (len(text) - 12, len(text) - 1, "X")]
-    annotator = Annotator(linker, GivenSpans())
+    annotator = Annotator(linker, GivenSpans(), batch_size=1)
     (whole,) = annotator.annotate([text], spans=[spans])
     streamed = annotate_long(annotator, text, None, spans, size=100, overlap=20)
     assert streamed.materialize() == whole
@@ -62,7 +62,7 @@ def test_given_spans_are_kept_across_windows(linker: Linker) -> None:
 def test_a_streamed_document_is_written_as_the_whole_one(linker: Linker, fmt: str) -> None:
     pytest.importorskip("bioc") if fmt == "bioc.json" else None
     text = long_text(20)
-    annotator = Annotator(linker, k=2)
+    annotator = Annotator(linker, k=2, batch_size=1)
     (whole,) = annotator.annotate([text], ids=["7"])
     source = InputDocument(text, "7")
     expected, got = io.StringIO(), io.StringIO()
