@@ -110,7 +110,12 @@ def remove_stale(out: Path) -> None:
 @contextlib.contextmanager
 def building(out: Path, overwrite: bool) -> Iterator[Path]:
     """A hidden directory beside ``out`` to build in; it replaces ``out`` only when complete,
-    and is removed on any error (or ``KeyboardInterrupt``, or SIGTERM through the CLI)."""
+    and is removed on any error (or ``KeyboardInterrupt``, or SIGTERM through the CLI).
+    ``--out .`` (or ``..``) is made absolute first, so that the build runs beside that
+    directory, not in it (where its own directory would count as an entry that is not an index).
+    """
+    if out.name in ("", ".", ".."):
+        out = Path(os.path.abspath(out))
     with writing(out):
         remove_stale(out)  # first: it may restore the index a killed build left aside
     check_index_target(out, overwrite)
@@ -145,6 +150,9 @@ def _replace(new: Path, out: Path, overwrite: bool) -> None:
                 "this build was discarded (pass --overwrite to replace an index)"
             ) from None
         check_index_target(out, overwrite)  # raises unless out is (still) an index to replace
+    if _empty(out):  # an empty directory (`--out .`): filled in place, whoever stands in it
+        _fill(new, out)  # sees the index, not a deleted directory
+        return
     if exchange(new, out):  # one step: out is the old index, then the new one, never neither
         shutil.rmtree(new, ignore_errors=True)  # now the old index
         return
@@ -163,3 +171,18 @@ def _move_aside_and_in(new: Path, out: Path) -> None:
         raise
     finally:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fill(new: Path, out: Path) -> None:
+    """Move the finished build's files into the empty directory ``out``, the manifest last
+    (its presence means complete); on failure take back what was moved."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(new.iterdir(), key=lambda path: path.name == MANIFEST):
+            rename_noreplace(entry, out / entry.name)
+            moved.append(out / entry.name)
+        new.rmdir()
+    except BaseException:
+        for path in reversed(moved):
+            path.rename(new / path.name)
+        raise

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from ..records import Candidate
+from . import inputs
 from .abbreviations import find_abbreviations, short_form_spans
 from .detectors import Detected, Detector, DictionaryDetector
 from .documents import Document, Span
@@ -83,10 +84,9 @@ class Annotator:
             detector = DictionaryDetector.from_store(linker.index.store)
         if linker is None and not isinstance(detector, DictionaryDetector):
             raise ValueError("without a linker, the detector must be a DictionaryDetector")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
         self.linker, self.detector = linker, detector
-        self.k, self.threshold, self.batch_size = k, threshold, batch_size
+        self.k, self.batch_size = inputs.count(k, "k"), inputs.count(batch_size, "batch_size")
+        self.threshold = inputs.score(threshold, "threshold")
         self.types = type_set(types)
         self.abbreviations = abbreviations
 
@@ -105,8 +105,10 @@ class Annotator:
         :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents;
         ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks; ``carry``
         holds the abbreviations of the earlier windows of one long text
-        (:mod:`~entitylink.linking.windows`), read and updated here.
+        (:mod:`~entitylink.linking.windows`), read and updated here. ``texts`` is a sequence of
+        ``str``, as ``Linker.link``'s mentions (:mod:`.inputs`).
         """
+        texts = inputs.texts(texts, "texts")
         with timed(times, "detection"):
             if isinstance(self.detector, GivenSpans):
                 detected = _given(texts, spans)
