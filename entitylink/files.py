@@ -25,8 +25,9 @@ import ctypes
 import errno
 import os
 import sqlite3
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import IndexExistsError, OutputError
@@ -47,7 +48,7 @@ _SQLITE_REASONS = (
     ("unable to open", "cannot create the file"),
     ("disk i/o", "input/output error"),
 )
-_RENAME_NOREPLACE, _AT_FDCWD = 1, -100
+_RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
 
 
 def write_failure(exc: BaseException, inside: Path | None = None) -> str | None:
@@ -104,6 +105,61 @@ def rename_noreplace(source: Path, target: Path) -> None:
     source.rename(target)
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``): at every
+    moment each name holds one of the two. False, with nothing done, where the OS or the file
+    system cannot."""
+    rename = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename is None:
+        return False
+    if rename(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE):
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            return False
+        raise OSError(code, os.strerror(code), str(second))
+    return True
+
+
+def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path | str | None]) -> None:
+    """Refuse to write an output onto an input: the same file (device and inode), whether
+    named alike, through a symbolic link or by a hard link; ``-`` is stdin, compared when it
+    is a file (``< FILE``). ``None`` is skipped, and so is an output ``-`` (stdout)."""
+    seen: dict[tuple[int, int], Path | str] = {}
+    for given in inputs:
+        if given is None:
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            status = os.fstat(0) if str(given) == "-" else os.stat(given)  # "-": stdin
+            if str(given) != "-" or stat.S_ISREG(status.st_mode):
+                seen[(status.st_dev, status.st_ino)] = "stdin" if str(given) == "-" else given
+    for output in outputs:
+        if output is None or str(output) == "-":
+            continue
+        try:
+            status = os.stat(output)
+        except OSError:
+            continue
+        if (found := seen.get((status.st_dev, status.st_ino))) is not None:
+            raise OutputError(
+                f"{output} is the input {found}: writing it would destroy the input; "
+                "choose another output"
+            )
+
+
+def check_outputs(
+    paths: Sequence[Path], inputs: Iterable[Path | str | None], overwrite: bool | None
+) -> None:
+    """Before any work: no output onto an input, none over a file without ``overwrite``."""
+    refuse_inputs(paths, inputs)
+    for path in paths:
+        check_output_file(path, overwrite)
+
+
+def with_suffixes(prefix: Path, *suffixes: str) -> list[Path]:
+    """``PREFIX.json``, ``PREFIX.md``...: the files of an output prefix."""
+    return [prefix.with_name(prefix.name + suffix) for suffix in suffixes]
+
+
 def ordinary_mode(path: Path, directory: bool) -> None:
     """``mkdtemp``/``mkstemp`` make private paths; an output gets the umask's usual mode."""
     umask = os.umask(0)
@@ -156,3 +212,27 @@ def commit_file(tmp: Path, path: Path, overwrite: bool | None) -> None:
             raise IndexExistsError(f"{path} appeared meanwhile; pass --overwrite") from None
     else:
         tmp.replace(path)
+
+
+@contextlib.contextmanager
+def atomic_files(paths: Sequence[Path], *, overwrite: bool | None = None) -> Iterator[list[Path]]:
+    """:func:`atomic_file` for several files written together (a report's JSON, Markdown and
+    PNG): every target is checked, all the temporaries written, every target checked again,
+    then all renamed; on any failure the temporaries are removed and every old file is left."""
+    for path in paths:
+        check_output_file(path, overwrite)
+    temporaries: list[Path] = []
+    try:
+        for path in paths:
+            temporaries.append(temporary_file(path))
+        with writing(paths[0], note=PARTIAL_REMOVED):
+            yield temporaries
+        for path in paths:
+            check_output_file(path, overwrite)
+        for tmp, path in zip(temporaries, paths, strict=True):
+            ordinary_mode(tmp, directory=False)
+            tmp.replace(path)
+    except BaseException:
+        for tmp in temporaries:
+            tmp.unlink(missing_ok=True)
+        raise

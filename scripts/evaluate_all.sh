@@ -11,11 +11,11 @@ for benchmark in ncbi-disease bc5cdr-disease bc5cdr-chemical; do
   for protocol in sapbert plain; do
     if [[ ${BASELINES:-1} != 0 ]]; then
       for baseline in exact tfidf; do
-        run evaluate --benchmark "$benchmark" --protocol "$protocol" --baseline "$baseline"
+        run evaluate --benchmark "$benchmark" --protocol "$protocol" --baseline "$baseline" --overwrite
       done
     fi
     run evaluate --benchmark "$benchmark" --protocol "$protocol" --model "$model" \
-      --errors "reports/$benchmark-test-$protocol-$tag-misses.jsonl"
+      --errors "reports/$benchmark-test-$protocol-$tag-misses.jsonl" --overwrite
   done
 done
-run report reports/*.json --markdown reports/results.md --plot reports/accuracy.png
+run report reports/*.json --markdown reports/results.md --plot reports/accuracy.png --overwrite

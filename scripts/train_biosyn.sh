@@ -16,6 +16,6 @@ for benchmark in "${benchmarks[@]}"; do
     --benchmark "$benchmark" --include-dev --epochs 2 --lr 2e-5 --out "$out" --overwrite
   for protocol in sapbert plain; do
     .venv/bin/entitylink evaluate --benchmark "$benchmark" --protocol "$protocol" --model "$out" \
-      --out "reports/$benchmark-test-$protocol-minilm-biosyn"
+      --out "reports/$benchmark-test-$protocol-minilm-biosyn" --overwrite
   done
 done

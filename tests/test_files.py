@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
 
 from entitylink import IndexExistsError
 from entitylink.errors import OutputError
-from entitylink.files import atomic_file, rename_noreplace, write_failure
+from entitylink.files import (
+    atomic_file,
+    atomic_files,
+    exchange,
+    refuse_inputs,
+    rename_noreplace,
+    write_failure,
+)
 
 
 def test_rename_noreplace(tmp_path: Path) -> None:
@@ -56,3 +65,66 @@ def test_write_failures_are_recognised(tmp_path: Path) -> None:
     reading = FileNotFoundError(2, "No such file", str(tmp_path / "vocab.tsv"))
     assert write_failure(reading, inside=tmp_path / "build") is None  # an input, not a write
     assert write_failure(ValueError("bad")) is None
+
+
+def test_an_output_onto_an_input_is_refused_by_any_name(tmp_path: Path) -> None:
+    source = tmp_path / "m.txt"
+    source.write_text("fever\n")
+    (tmp_path / "link.txt").symlink_to(source)
+    os.link(source, tmp_path / "hard.txt")
+    for name in ("m.txt", "link.txt", "hard.txt", "./m.txt"):
+        message = f"{tmp_path / name} is the input {source}: writing it would destroy the input"
+        with pytest.raises(OutputError, match=re.escape(message)):
+            refuse_inputs([tmp_path / name], [source])
+    with pytest.raises(OutputError, match="writing it would destroy the input"):
+        refuse_inputs([source], [str(tmp_path / "link.txt")])  # the input named by a link
+    other = tmp_path / "other.txt"
+    other.write_text("fever\n")  # same content, another file
+    refuse_inputs([other, tmp_path / "new.txt", None, Path("-")], [source, "-", None, "hub-name"])
+    assert source.read_text() == "fever\n"
+
+
+def test_exchange_swaps_two_directories_in_one_step(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "from-a").touch()
+    if not exchange(first, second):
+        pytest.skip("this OS or file system cannot exchange")
+    assert [p.name for p in second.iterdir()] == ["from-a"] and not any(first.iterdir())
+    with pytest.raises(OSError):
+        exchange(first, tmp_path / "missing")
+
+
+def test_atomic_files_write_all_or_none(tmp_path: Path) -> None:
+    paths = [tmp_path / "rep.json", tmp_path / "rep.md", tmp_path / "rep.png"]
+    with atomic_files(paths) as temporaries:
+        for tmp in temporaries:
+            tmp.write_text("new")
+    assert [p.read_text() for p in paths] == ["new"] * 3
+    with pytest.raises(IndexExistsError, match="rep.json exists; pass --overwrite"):
+        with atomic_files(paths, overwrite=False):
+            pass
+    with pytest.raises(RuntimeError):  # a failure while writing: nothing replaced
+        with atomic_files(paths, overwrite=True) as temporaries:
+            temporaries[0].write_text("newer")
+            raise RuntimeError
+    paths[2].unlink()
+    paths[2].mkdir()  # rep.png a directory: refused before a byte is written
+    with pytest.raises(OutputError, match="rep.png is a directory"):
+        with atomic_files(paths, overwrite=True) as temporaries:
+            pytest.fail("reached the block")
+    assert [p.read_text() for p in paths[:2]] == ["new"] * 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep.json", "rep.md", "rep.png"]
+
+
+def test_atomic_files_check_every_target_again_before_renaming(tmp_path: Path) -> None:
+    paths = [tmp_path / "rep.json", tmp_path / "rep.png"]
+    paths[0].write_text("old")
+    with pytest.raises(OutputError, match="rep.png is a directory"):
+        with atomic_files(paths, overwrite=True) as temporaries:
+            for tmp in temporaries:
+                tmp.write_text("new")
+            paths[1].mkdir()  # appears while the report is written
+    assert paths[0].read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep.json", "rep.png"]

@@ -50,6 +50,9 @@ def add_annotate_command(
     parser.add_argument("--input", required=True, help="documents ('-': stdin)")
     parser.add_argument("--output", default="-", help="where to write ('-': stdout, the default)")
     parser.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --output file"
+    )
+    parser.add_argument(
         "--input-format", choices=("txt", "jsonl", "pubtator", "bioc.json", "bioc.xml")
     )
     parser.add_argument("--output-format", choices=("jsonl", "pubtator", "bioc.json"))
@@ -109,10 +112,11 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def run_annotate(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
-    from ..files import atomic_file
+    from ..files import atomic_file, check_output_file, refuse_inputs
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.formats import Skipped, detect_format, read_documents, write_documents
     from ..linking.linker import Linker
+    from ..linking.windows import WINDOW_CHARS, annotate_long
 
     in_format = detect_format(args.input, args.input_format)
     out_format = detect_format(
@@ -120,6 +124,9 @@ def run_annotate(args: argparse.Namespace) -> None:
         args.output_format,
         ("jsonl", "pubtator", "bioc.json"),
     )
+    if args.output != "-":  # before any work: never onto the input, nor over a file
+        refuse_inputs([Path(args.output)], [args.input])
+        check_output_file(Path(args.output), args.overwrite)
     linker = Linker.from_dir(args.index, load_options(args))
     detector = _detector(args.detector, linker, args.min_length)
     threshold = nil_threshold(args.threshold, args.detector)
@@ -140,7 +147,7 @@ def run_annotate(args: argparse.Namespace) -> None:
         if args.output == "-":
             out: IO[str] = sys.stdout
         else:
-            partial = stack.enter_context(atomic_file(Path(args.output)))
+            partial = stack.enter_context(atomic_file(Path(args.output), overwrite=args.overwrite))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))
         inputs = read_documents(source, in_format, args.input, strict=args.strict, skipped=skipped)
         progress = stack.enter_context(
@@ -151,14 +158,22 @@ def run_annotate(args: argparse.Namespace) -> None:
 
         def annotated() -> Iterator[Any]:
             for batch in _batches(inputs, args.batch_size):
-                documents = annotator.annotate(
-                    [d.text for d in batch],
-                    spans=[d.spans for d in batch] if given else None,
-                    ids=[d.id for d in batch],
+                short = [d for d in batch if len(d.text) <= WINDOW_CHARS]
+                documents = iter(
+                    annotator.annotate(
+                        [d.text for d in short],
+                        spans=[d.spans for d in short] if given else None,
+                        ids=[d.id for d in short],
+                    )
                 )
-                progress.update(len(batch))
-                done[0] += len(batch)
-                yield from zip(documents, batch, strict=True)
+                for source in batch:  # a long one window by window, written as it goes
+                    if len(source.text) > WINDOW_CHARS:
+                        spans = source.spans if given else None
+                        yield annotate_long(annotator, source.text, source.id, spans), source
+                    else:
+                        yield next(documents), source
+                    progress.update(1)
+                    done[0] += 1
 
         spans = write_documents(annotated(), out, out_format)
     for reason in skipped.reasons:

@@ -74,6 +74,9 @@ def add_evaluation_commands(
     evaluate.add_argument("--out", type=Path, help="output prefix (default: reports/NAME)")
     evaluate.add_argument("--errors", type=Path, help="write every query not hit at 1 here (JSONL)")
     evaluate.add_argument(
+        "--overwrite", action="store_true", help="replace existing report files (--out.*, --errors)"
+    )
+    evaluate.add_argument(
         "--cache-dir",
         type=Path,
         default=Path("indexes/cache"),
@@ -96,6 +99,9 @@ def add_evaluation_commands(
     report.add_argument("reports", nargs="+", type=Path, help="report JSON files")
     report.add_argument("--markdown", type=Path, help="write the table here (default: stdout)")
     report.add_argument("--plot", type=Path, help="write the Acc@k plot here (PNG)")
+    report.add_argument(
+        "--overwrite", action="store_true", help="replace existing --markdown and --plot files"
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
@@ -107,12 +113,21 @@ def run_evaluate(args: argparse.Namespace) -> None:
     import dataclasses
     import re
 
+    from ..files import check_outputs, with_suffixes
+
+    inputs: list[Path | str | None] = [args.benchmark, *(args.vocab or ())]
+    extra = [args.errors] if args.errors else []
+    if args.out is not None:  # before loading anything; the default --out once the system is
+        check_outputs(
+            [*with_suffixes(args.out, ".json", ".md", ".png"), *extra], inputs, args.overwrite
+        )
+
     from ..encoding.encoder import DEFAULT_MODEL, Encoder
     from ..evaluation.baselines import ExactMatch, TfidfLinker
     from ..evaluation.harness import Retriever, dictionary_index, evaluate
     from ..evaluation.protocols import prepare
     from ..evaluation.reports import markdown_table, plot_accuracy
-    from ..files import atomic_file
+    from ..files import atomic_files
     from ..linking.linker import Linker
     from .options import load_options
 
@@ -159,6 +174,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
             "index": manifest.index,
             "counts": manifest.counts,
         }
+    stem = f"{prepared.benchmark}-{prepared.split}-{prepared.protocol}-{name}"
+    out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
+    paths = [*with_suffixes(out, ".json", ".md", ".png"), *extra]
+    check_outputs(paths, inputs, args.overwrite)  # the default --out, before the evaluation
     report, misses = evaluate(system, prepared, system_name=name, index=index)
     if args.index:
         vocabulary = manifest.vocabulary
@@ -169,17 +188,14 @@ def run_evaluate(args: argparse.Namespace) -> None:
                 **manifest.counts,
             },
         )
-    stem = f"{report.benchmark}-{report.split}-{report.protocol}-{name}"
-    out = args.out or Path("reports") / re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower()
     out.parent.mkdir(parents=True, exist_ok=True)
-    report.save(out.with_name(out.name + ".json"))
-    with atomic_file(out.with_name(out.name + ".md")) as tmp:
-        tmp.write_text(markdown_table([report]))
-    with atomic_file(out.with_name(out.name + ".png")) as tmp:
-        plot_accuracy([report], tmp)
-    if args.errors:
-        with atomic_file(args.errors) as tmp:
-            tmp.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
+    with atomic_files(paths, overwrite=args.overwrite) as temporaries:  # all or none
+        temporaries[0].write_text(report.to_json())
+        temporaries[1].write_text(markdown_table([report]))
+        plot_accuracy([report], temporaries[2])
+        if args.errors:
+            text = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses)
+            temporaries[3].write_text(text)
     m = report.metrics
     logger.info(
         "%s %s (%s, %d queries): Acc@1 %.4f  Acc@5 %.4f  MRR %.4f in %.1f s; wrote %s.*",
@@ -197,15 +213,18 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 def run_report(args: argparse.Namespace) -> None:
     from ..evaluation.reports import EvaluationReport, markdown_table, plot_accuracy
-    from ..files import atomic_file
+    from ..files import atomic_files, check_outputs
 
+    paths = [path for path in (args.markdown, args.plot) if path is not None]
+    check_outputs(paths, list(args.reports), args.overwrite)
     reports = [EvaluationReport.load(path) for path in args.reports]
     table = markdown_table(reports)
-    if args.markdown:
-        with atomic_file(args.markdown) as tmp:
-            tmp.write_text(table)
-    else:
+    if not args.markdown:
         sys.stdout.write(table)
-    if args.plot:
-        with atomic_file(args.plot) as tmp:
-            plot_accuracy(reports, tmp)
+    if not paths:
+        return
+    with atomic_files(paths, overwrite=args.overwrite) as temporaries:  # all or none
+        if args.markdown:
+            temporaries[0].write_text(table)
+        if args.plot:
+            plot_accuracy(reports, temporaries[-1])

@@ -21,7 +21,7 @@ logger = logging.getLogger("entitylink")
 def run_document_evaluation(args: argparse.Namespace) -> None:
     from ..evaluation.benchmarks import load_benchmark
     from ..evaluation.documents import choose_threshold, gold_spans, predictions, score
-    from ..files import atomic_file
+    from ..files import atomic_files, check_outputs, with_suffixes
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.detectors import DictionaryDetector
     from ..linking.linker import Linker
@@ -29,6 +29,9 @@ def run_document_evaluation(args: argparse.Namespace) -> None:
 
     if args.index is None:
         raise ValueError("--task documents needs --index (an index of the benchmark's vocabulary)")
+    out = args.out or Path("reports") / f"documents-{args.benchmark}-{args.split}"
+    paths = with_suffixes(out, ".json", ".md")
+    check_outputs(paths, [args.benchmark], args.overwrite)
     test = load_benchmark(args.benchmark, args.split)
     dev = load_benchmark(args.benchmark, "dev")
     linker = Linker.from_dir(args.index, load_options(args))
@@ -75,12 +78,10 @@ def run_document_evaluation(args: argparse.Namespace) -> None:
     }
     table = markdown(report)
     sys.stdout.write(table)
-    out = args.out or Path("reports") / f"documents-{args.benchmark}-{args.split}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(out.with_name(out.name + ".json")) as tmp:
-        tmp.write_text(json.dumps(report, indent=2) + "\n")
-    with atomic_file(out.with_name(out.name + ".md")) as tmp:
-        tmp.write_text(table)
+    with atomic_files(paths, overwrite=args.overwrite) as (json_file, markdown_file):
+        json_file.write_text(json.dumps(report, indent=2) + "\n")
+        markdown_file.write_text(table)
 
 
 def markdown(report: dict[str, Any]) -> str:

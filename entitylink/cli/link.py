@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import itertools
 import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from ..errors import TableFormatError
+from ..lines import MENTION_CHARS, MENTION_LINE_BYTES, bounded_lines, cut_mention
 from .options import add_load_options, load_options, positive_int
 
 logger = logging.getLogger("entitylink")
@@ -56,6 +58,7 @@ def add_link_command(
         help="file with one mention per line ('-': stdin), or a .csv/.tsv/.jsonl/.parquet table",
     )
     link.add_argument("--output", type=Path, help="write results here (default: stdout)")
+    link.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     link.add_argument(
         "--format",
         choices=("table", "jsonl"),
@@ -110,6 +113,7 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         "prefix": args.prefix,
         "chunk_rows": args.chunk_rows,
         "progress": not args.quiet,
+        "overwrite": args.overwrite,
     }
     table = (args.input, args.output, args.column, args.k)
     if args.engine == "ray":
@@ -133,10 +137,11 @@ def run_link_table(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     logger.info("linked %s into %s (%d rows)", args.input, args.output, rows)
 
 
-def _lines(handle: Any, name: str) -> Iterator[str]:
-    """The lines of a binary stream as text; bytes that are not UTF-8 are an error naming the
-    file and line."""
-    for number, raw in enumerate(handle, start=1):
+def _lines(handle: IO[bytes], name: str) -> Iterator[str]:
+    """The lines of a binary stream as text, each at most ``MENTION_LINE_BYTES``; a longer line
+    or bytes that are not UTF-8 are an error naming the file and line."""
+    lines = bounded_lines(handle, name, limit=MENTION_LINE_BYTES, error=TableFormatError)
+    for number, raw in lines:
         try:
             text: str = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
@@ -146,7 +151,15 @@ def _lines(handle: Any, name: str) -> Iterator[str]:
         yield text.rstrip("\r\n")
 
 
-def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
+def _mentions(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, cut: list[int]
+) -> Iterator[str]:
+    """The mentions to link, each cut to ``MENTION_CHARS`` (``cut[0]`` counts those cut)."""
+    for mention in _given(args, parser):
+        yield cut_mention(mention, cut)
+
+
+def _given(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator[str]:
     if args.mentions:
         yield from args.mentions
     if args.input is not None and str(args.input) != "-":
@@ -162,9 +175,9 @@ def _mentions(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iter
         yield from _lines(getattr(sys.stdin, "buffer", None) or _encoded(sys.stdin), "<stdin>")
 
 
-def _encoded(stream: TextIO) -> Iterator[bytes]:
-    """A text stream without a binary buffer (tests' StringIO), as UTF-8 lines."""
-    return (line.encode("utf-8") for line in stream)
+def _encoded(stream: TextIO) -> IO[bytes]:
+    """A text stream without a binary buffer (tests' StringIO), as UTF-8 bytes."""
+    return io.BytesIO(stream.read().encode("utf-8"))
 
 
 def _write(mention: str, candidates: Sequence[Any], fmt: str, out: TextIO) -> None:
@@ -197,14 +210,22 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         return run_link_table(args, parser)
     if args.engine != "local":
         parser.error("--engine ray links tables: give --input FILE.csv/.tsv/.jsonl/.parquet")
+    if args.output is not None:  # before any work: never onto the input, nor over a file
+        from ..files import check_output_file, refuse_inputs
+
+        refuse_inputs([args.output], [args.input or (None if args.mentions else "-")])
+        check_output_file(args.output, args.overwrite)
+    cut = [0]
+    mentions = _mentions(args, parser, cut)
+    first = list(itertools.islice(mentions, 1024))  # bad input fails before the model loads
+    mentions = itertools.chain(first, mentions)
     linker = Linker.from_dir(args.index, load_options(args))
-    mentions = _mentions(args, parser)
     with contextlib.ExitStack() as stack:
         out = sys.stdout
         if args.output is not None:  # written beside, renamed when complete
             from ..files import atomic_file
 
-            partial = stack.enter_context(atomic_file(args.output))
+            partial = stack.enter_context(atomic_file(args.output, overwrite=args.overwrite))
             out = stack.enter_context(partial.open("w", encoding="utf-8"))
         while chunk := list(itertools.islice(mentions, 1024)):
             results = linker.link(
@@ -215,3 +236,10 @@ def run_link(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
             )
             for mention, candidates in zip(chunk, results, strict=True):
                 _write(mention, candidates, args.format, out)
+    if cut[0]:
+        logger.warning(
+            "cut %d mentions longer than %d characters to that length (the encoder reads their "
+            "first tokens only)",
+            cut[0],
+            MENTION_CHARS,
+        )

@@ -33,10 +33,14 @@ class EvaluationReport:
     seconds: float
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
-    def save(self, path: str | Path) -> None:
-        """Write the report as JSON (beside, then renamed: never half a report)."""
-        with atomic_file(Path(path)) as tmp:
-            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+    def save(self, path: str | Path, *, overwrite: bool | None = None) -> None:
+        """Write the report as JSON (beside, then renamed: never half a report); an existing
+        file is replaced unless ``overwrite`` is False."""
+        with atomic_file(Path(path), overwrite=overwrite) as tmp:
+            tmp.write_text(self.to_json())
 
     @classmethod
     def load(cls, path: str | Path) -> EvaluationReport:

@@ -4,7 +4,11 @@
   replaces an entitylink index (or an empty directory), never anything else;
 - :func:`building` gives the hidden build directory (``.NAME.building-PID-XXXX``), removes the
   ones dead builders left (:func:`remove_stale`), and moves the finished directory into place,
-  checking the target again at that moment (:func:`~entitylink.files.rename_noreplace`).
+  checking the target again at that moment (:func:`~entitylink.files.rename_noreplace`); an
+  existing index is replaced by exchanging the two directories in one step
+  (:func:`~entitylink.files.exchange`), so ``--out`` always holds a loadable index. Where the
+  OS cannot exchange, the old index is moved aside first, and a build killed in between leaves
+  it aside for the next build to restore.
 
 Single output files (tables, reports, the manifest itself) are written with
 :func:`entitylink.files.atomic_file`.
@@ -26,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import IndexExistsError, OutputError
-from ..files import ordinary_mode, rename_noreplace, writing
+from ..files import exchange, ordinary_mode, rename_noreplace, writing
 from .layout import MANIFEST
 
 logger = logging.getLogger(__name__)
@@ -84,15 +88,23 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale(out: Path) -> None:
-    """Remove the temporary directories that dead builders of ``out`` left beside it."""
-    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:building|old)-(\d+)-\w+")
+    """Remove the temporary directories that dead builders of ``out`` left beside it; but
+    where ``out`` is missing and a dead builder's aside copy of the old index is whole, move
+    that copy back to ``out`` (the builder died between moving it aside and moving the new one
+    in, which only happens where the OS cannot exchange two directories)."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(building|old)-(\d+)-\w+")
     if not out.parent.is_dir():
         return
-    for path in out.parent.iterdir():
+    for path in sorted(out.parent.iterdir()):
         match = pattern.fullmatch(path.name)
-        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
-            logger.info("removing %s, left by a build that did not finish", path)
-            shutil.rmtree(path, ignore_errors=True)
+        if not match or int(match.group(2)) == os.getpid() or _alive(int(match.group(2))):
+            continue
+        aside = path / out.name
+        if match.group(1) == "old" and not os.path.lexists(out) and is_index(aside):
+            logger.warning("restoring %s from %s, left by a build that did not finish", out, path)
+            aside.rename(out)
+        logger.info("removing %s, left by a build that did not finish", path)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -104,10 +116,11 @@ def building(out: Path, overwrite: bool) -> Iterator[Path]:
     """
     if out.name in ("", ".", ".."):
         out = Path(os.path.abspath(out))
+    with writing(out):
+        remove_stale(out)  # first: it may restore the index a killed build left aside
     check_index_target(out, overwrite)
     with writing(out):
         out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-{os.getpid()}-", dir=out.parent))
     try:
         ordinary_mode(tmp, directory=True)
@@ -140,6 +153,15 @@ def _replace(new: Path, out: Path, overwrite: bool) -> None:
     if _empty(out):  # an empty directory (`--out .`): filled in place, whoever stands in it
         _fill(new, out)  # sees the index, not a deleted directory
         return
+    if exchange(new, out):  # one step: out is the old index, then the new one, never neither
+        shutil.rmtree(new, ignore_errors=True)  # now the old index
+        return
+    _move_aside_and_in(new, out)
+
+
+def _move_aside_and_in(new: Path, out: Path) -> None:
+    """Without an exchange: move the old index aside, the new one in; a kill between the two
+    leaves the old one aside, which the next build restores (:func:`remove_stale`)."""
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
     out.rename(old / out.name)
     try:

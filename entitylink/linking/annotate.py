@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from ..records import Candidate
 from . import inputs
@@ -34,6 +35,15 @@ class GivenSpans:
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Detected]]:
         raise ValueError("GivenSpans: pass the spans with annotate(texts, spans=...)")
+
+
+@dataclass
+class Carried:
+    """The abbreviations of a long text's earlier windows: the definitions, and the short
+    forms whose long form held a mention."""
+
+    defined: dict[str, str] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
 
 
 class Annotator:
@@ -87,13 +97,16 @@ class Annotator:
         spans: Sequence[Sequence[GivenSpan]] | None = None,
         ids: Sequence[str | None] | None = None,
         times: StageTimes | None = None,
+        carry: Carried | None = None,
     ) -> list[Document]:
         """One :class:`Document` per text, its spans in text order.
 
         ``spans`` (one list per text, ``(start, end[, label])``) is required with
         :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents;
-        ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks. ``texts`` is
-        a sequence of ``str``, as ``Linker.link``'s mentions (:mod:`.inputs`).
+        ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks; ``carry``
+        holds the abbreviations of the earlier windows of one long text
+        (:mod:`~entitylink.linking.windows`), read and updated here. ``texts`` is a sequence of
+        ``str``, as ``Linker.link``'s mentions (:mod:`.inputs`).
         """
         texts = inputs.texts(texts, "texts")
         with timed(times, "detection"):
@@ -102,7 +115,9 @@ class Annotator:
             else:
                 detected = self.detector.detect_many(texts)
         with timed(times, "abbreviation"):
-            drafts = [self._draft(t, found) for t, found in zip(texts, detected, strict=True)]
+            drafts = [
+                self._draft(t, found, carry) for t, found in zip(texts, detected, strict=True)
+            ]
         linked = self._link({draft[1] for _, found in drafts for draft in found}, times)
         keep_nil = isinstance(self.detector, GivenSpans)
         documents = []
@@ -117,13 +132,16 @@ class Annotator:
         return documents
 
     def _draft(
-        self, text: str, found: list[Detected]
+        self, text: str, found: list[Detected], carry: Carried | None = None
     ) -> tuple[tuple[tuple[str, str], ...], list[tuple[tuple[int, int, str | None, str], str]]]:
         """The spans of one text with what to link for each, abbreviations resolved."""
         drafts = [((s, e, label, "detector"), text[s:e]) for s, e, label in found]
         if not self.abbreviations or not text:
             return (), drafts
         defined = find_abbreviations(text)
+        if carry is not None:  # the first definition of a short form holds, as in one pass
+            defined = carry.defined | {s: lf for s, lf in defined.items() if s not in carry.defined}
+            carry.defined = defined
         if not defined:
             return (), drafts
         drafts = [(span, defined.get(linked.strip(), linked)) for span, linked in drafts]
@@ -131,6 +149,8 @@ class Annotator:
             taken = sorted((s, e) for (s, e, _, _), _ in drafts)
             occurrences = short_form_spans(text, defined)
             held = _held(text, defined, occurrences, taken)
+            if carry is not None:
+                held = carry.held = held | carry.held
             for start, end, short in occurrences:
                 if short in held and not _overlaps(taken, start, end):
                     drafts.append(((start, end, None, "abbreviation"), defined[short]))

@@ -9,7 +9,8 @@ Both are frozen dataclasses of plain values: ``dataclasses.asdict(document)`` is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from ..records import Candidate
 
@@ -59,3 +60,20 @@ class InputDocument:
     id: str | None = None
     spans: tuple[tuple[int, int, str | None], ...] = ()
     passages: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(slots=True)
+class StreamedDocument:
+    """A long annotated text whose spans come one window at a time, written as they come
+    (:mod:`~entitylink.linking.windows`): ``spans`` is consumed once, and ``abbreviations``
+    is complete only once it has been."""
+
+    text: str
+    spans: Iterator[Span]
+    id: str | None = None
+    abbreviations: list[tuple[str, str]] = field(default_factory=list)
+
+    def materialize(self) -> Document:
+        """The whole :class:`Document` (spans all in memory)."""
+        spans = tuple(self.spans)
+        return Document(self.text, spans, self.id, tuple(self.abbreviations))

@@ -6,13 +6,15 @@
 
 Readers yield :class:`InputDocument` s (text, id, the spans the input already carries, and its
 passages) and raise :class:`~entitylink.errors.DocumentFormatError` naming ``file:line`` on bad
-input; with ``strict=False`` an undecodable line or a bad document is skipped and counted in
+input, a line longer than :data:`~entitylink.lines.DOCUMENT_LINE_BYTES` included; with
+``strict=False`` an undecodable or overlong line or a bad document is skipped and counted in
 :attr:`Skipped.count`. PubTator documents are ``title + " " + abstract``, as PubTator's offsets
 count them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -20,8 +22,9 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from ..errors import DocumentFormatError
+from ..lines import DOCUMENT_LINE_BYTES, bounded_lines
 from .bioc_io import read_bioc, write_bioc
-from .documents import Document, InputDocument
+from .documents import Document, InputDocument, Span, StreamedDocument
 
 INPUT_FORMATS = ("txt", "jsonl", "pubtator", "bioc.json", "bioc.xml")
 OUTPUT_FORMATS = ("jsonl", "pubtator", "bioc.json")
@@ -77,7 +80,14 @@ def _looks_pubtator(path: str) -> bool:
 def _lines(
     stream: IO[bytes], name: str, strict: bool, skipped: Skipped
 ) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(stream, start=1):
+    lines = bounded_lines(
+        stream,
+        name,
+        limit=DOCUMENT_LINE_BYTES,
+        error=DocumentFormatError,
+        skip=None if strict else skipped.add,
+    )
+    for number, raw in lines:
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
@@ -86,7 +96,9 @@ def _lines(
                 raise DocumentFormatError(message) from None
             skipped.add(message)
             continue
-        yield number, line.rstrip("\n").removesuffix("\r")
+        text = line.rstrip("\n").removesuffix("\r")
+        del raw, line  # a long document is held once while its reader waits, not three times
+        yield number, text
 
 
 def read_documents(
@@ -209,22 +221,59 @@ def _pubtator_document(block: dict[str, Any]) -> InputDocument:
 
 
 def write_documents(
-    documents: Iterable[tuple[Document, InputDocument]], stream: IO[str], fmt: str
+    documents: Iterable[tuple[Document | StreamedDocument, InputDocument]],
+    stream: IO[str],
+    fmt: str,
 ) -> int:
-    """Write annotated documents (with the inputs they came from); returns the spans written."""
+    """Write annotated documents (with the inputs they came from); returns the spans written.
+    A :class:`StreamedDocument`'s spans are written as they come (BioC takes them whole)."""
     if fmt == "bioc.json":
-        return write_bioc(documents, stream)
+        whole = ((_whole(document), source) for document, source in documents)
+        return write_bioc(whole, stream)
+    if fmt not in ("jsonl", "pubtator"):
+        raise ValueError(
+            f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}"
+        )
     written = 0
     for document, source in documents:
-        written += len(document.spans)
-        if fmt == "jsonl":
-            stream.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
-        elif fmt == "pubtator":
-            stream.write(pubtator_block(document, source))
+        if isinstance(document, Document):
+            written += len(document.spans)
+            if fmt == "jsonl":
+                stream.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
+            else:
+                stream.write(pubtator_block(document, source))
+        elif fmt == "jsonl":
+            written += _stream_jsonl(document, stream)
         else:
-            raise ValueError(
-                f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}"
-            )
+            written += _stream_pubtator(document, source, stream)
+    return written
+
+
+def _whole(document: Document | StreamedDocument) -> Document:
+    return document if isinstance(document, Document) else document.materialize()
+
+
+def _stream_jsonl(document: StreamedDocument, stream: IO[str]) -> int:
+    """The line ``json.dumps(asdict(document))`` would be, written span by span."""
+    dumps = functools.partial(json.dumps, ensure_ascii=False)
+    stream.write(f'{{"text": {dumps(document.text)}, "spans": [')
+    written = 0
+    for span in document.spans:
+        stream.write((", " if written else "") + dumps(asdict(span)))
+        written += 1
+    stream.write(f'], "id": {dumps(document.id)}, "abbreviations": ')
+    stream.write(dumps(document.abbreviations) + "}\n")
+    return written
+
+
+def _stream_pubtator(document: StreamedDocument, source: InputDocument, stream: IO[str]) -> int:
+    doc_id = document.id or source.id or "0"
+    stream.write(_pubtator_head(document.text, doc_id, source))
+    written = 0
+    for span in document.spans:
+        stream.write(_pubtator_span(doc_id, span) + "\n")
+        written += 1
+    stream.write("\n")
     return written
 
 
@@ -236,14 +285,20 @@ def _flat(text: str) -> str:
 def pubtator_block(document: Document, source: InputDocument) -> str:
     """A PubTator block: ``ID|t|title``, ``ID|a|abstract``, one line per span (best ID)."""
     doc_id = document.id or source.id or "0"
+    lines = [_pubtator_span(doc_id, span) + "\n" for span in document.spans]
+    return _pubtator_head(document.text, doc_id, source) + "".join(lines) + "\n"
+
+
+def _pubtator_head(text: str, doc_id: str, source: InputDocument) -> str:
     kinds = dict((kind, (start, end)) for kind, start, end in source.passages)
     if "t" in kinds and "a" in kinds and kinds["a"][0] == kinds["t"][1] + 1:
-        title, abstract = document.text[: kinds["t"][1]], document.text[kinds["a"][0] :]
+        title, abstract = text[: kinds["t"][1]], text[kinds["a"][0] :]
     else:
-        title, abstract = document.text, ""
-    lines = [f"{doc_id}|t|{_flat(title)}", f"{doc_id}|a|{_flat(abstract)}"]
-    for span in document.spans:
-        concept = span.concept_id or "-1"
-        label = span.label or "Entity"
-        lines.append(f"{doc_id}\t{span.start}\t{span.end}\t{_flat(span.text)}\t{label}\t{concept}")
-    return "\n".join(lines) + "\n\n"
+        title, abstract = text, ""
+    return f"{doc_id}|t|{_flat(title)}\n{doc_id}|a|{_flat(abstract)}\n"
+
+
+def _pubtator_span(doc_id: str, span: Span) -> str:
+    concept = span.concept_id or "-1"
+    label = span.label or "Entity"
+    return f"{doc_id}\t{span.start}\t{span.end}\t{_flat(span.text)}\t{label}\t{concept}"

@@ -15,6 +15,7 @@ Each distinct mention is linked once per call.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TableFormatError
+from ..lines import MENTION_CHARS, cut_mention
 from ..records import Candidate
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 CANDIDATE_FIELDS = ("concept_id", "name", "matched_name", "score")
 LONG_COLUMNS = ("rank", *CANDIDATE_FIELDS)
 NESTED_COLUMN = "candidates"
+
+logger = logging.getLogger(__name__)
 
 
 def output_columns(nested: bool, prefix: str = "") -> tuple[str, ...]:
@@ -67,9 +71,15 @@ def _as_mention(value: object, column: str) -> str | None:
 def _unique_results(
     linker: Linker, mentions: list[str | None], k: int, **options: Any
 ) -> dict[str, list[Candidate]]:
-    """Link each distinct non-blank mention once."""
+    """Link each distinct non-blank mention once, cut to ``MENTION_CHARS`` characters."""
     unique = list(dict.fromkeys(m for m in mentions if m is not None))
-    return dict(zip(unique, linker.link(unique, k, **options), strict=True)) if unique else {}
+    if not unique:
+        return {}
+    cut = [0]
+    queries = [cut_mention(m, cut) for m in unique]
+    if cut[0]:
+        logger.warning("cut %d mentions longer than %d characters", cut[0], MENTION_CHARS)
+    return dict(zip(unique, linker.link(queries, k, **options), strict=True))
 
 
 def _as_dict(candidate: Candidate) -> dict[str, Any]:

@@ -13,6 +13,7 @@ is never replaced.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
@@ -24,7 +25,8 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from ..errors import TableFormatError
-from ..files import check_output_file, commit_file, temporary_file, writing
+from ..files import check_output_file, commit_file, refuse_inputs, temporary_file, writing
+from ..lines import TABLE_LINE_BYTES, CappedReader
 from ..linking.linker import Linker
 from .dataframe import check_columns, link_dataframe, output_columns
 from .formats import TABLE_FORMATS, table_format
@@ -62,14 +64,26 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
     if fmt == "parquet":
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
-    elif fmt == "jsonl":
-        with pd.read_json(path, lines=True, chunksize=chunk_rows, dtype=False) as reader:
-            yield from reader
-    else:
-        sep = "\t" if fmt == "tsv" else ","
-        options: dict[str, Any] = {"dtype": str, "keep_default_na": False}
-        with pd.read_csv(path, sep=sep, chunksize=chunk_rows, **options) as reader:
-            yield from reader
+        return
+    with capped(path) as text:  # a line past TABLE_LINE_BYTES is an error, not a heap
+        if fmt == "jsonl":
+            with pd.read_json(text, lines=True, chunksize=chunk_rows, dtype=False) as reader:
+                yield from reader
+        else:
+            sep = "\t" if fmt == "tsv" else ","
+            options: dict[str, Any] = {"dtype": str, "keep_default_na": False}
+            with pd.read_csv(text, sep=sep, chunksize=chunk_rows, **options) as reader:
+                yield from reader
+
+
+def capped(path: Path) -> io.TextIOWrapper:
+    """``path`` as UTF-8 text whose lines may be at most :data:`TABLE_LINE_BYTES` long."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise TableFormatError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    reader = CappedReader(raw, str(path), TABLE_LINE_BYTES, TableFormatError)
+    return io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8-sig", newline="")
 
 
 def count_rows(path: str | Path) -> int | None:
@@ -97,13 +111,19 @@ class TableWriter:
     """Append DataFrames to one table file; :meth:`close` renames the partial file into place."""
 
     def __init__(
-        self, path: str | Path, schema: pa.Schema | None = None, added: Sequence[pa.Field] = ()
+        self,
+        path: str | Path,
+        schema: pa.Schema | None = None,
+        added: Sequence[pa.Field] = (),
+        overwrite: bool | None = None,
     ) -> None:
         """``schema`` fixes Parquet's columns; without it they are the first chunk's, with the
-        ``added`` fields' types (so a first chunk without any candidate still types them)."""
+        ``added`` fields' types (so a first chunk without any candidate still types them);
+        an existing file at ``path`` is replaced only with ``overwrite``."""
         self.path = Path(path)
         self.format = _format(self.path)
-        check_output_file(self.path, None)
+        self.overwrite = overwrite
+        check_output_file(self.path, overwrite)
         self.partial = temporary_file(self.path)
         self.schema, self.added = schema, list(added)
         self.rows, self._header = 0, False
@@ -149,7 +169,7 @@ class TableWriter:
             pq.write_table(schema.empty_table(), self.partial)
         else:
             self._parquet.close()
-        commit_file(self.partial, self.path, None)
+        commit_file(self.partial, self.path, self.overwrite)
 
     def abort(self) -> None:
         """Drop the partial file (after an error)."""
@@ -182,9 +202,10 @@ def write_chunks(
     added: Sequence[pa.Field] = (),
     total: int | None = None,
     progress: bool = True,
+    overwrite: bool | None = None,
 ) -> int:
     """Write linked chunks to ``output`` atomically; returns the rows written."""
-    writer = TableWriter(output, schema, added)
+    writer = TableWriter(output, schema, added, overwrite)
     try:
         with writing(output, inside=output.parent, note="; removed the partial file"):
             with tqdm(total=total, desc="linking", unit=" rows", disable=not progress) as bar:
@@ -198,8 +219,18 @@ def write_chunks(
     return writer.rows
 
 
-def check_tables(source: Path, target: Path, column: str, nested: bool, prefix: str) -> None:
-    """Refuse, before any work, an input without ``column`` or an output of unknown format."""
+def check_tables(
+    source: Path,
+    target: Path,
+    column: str,
+    nested: bool,
+    prefix: str,
+    overwrite: bool | None = None,
+) -> None:
+    """Refuse, before any work, an input without ``column``, an output of unknown format, an
+    output that is the input, or an existing output without ``overwrite``."""
+    refuse_inputs([target], [source])
+    check_output_file(target, overwrite)
     try:
         check_columns(read_columns(source), column, nested, prefix)
     except TableFormatError as exc:
@@ -222,15 +253,17 @@ def link_table(
     prefix: str = "",
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> int:
     """Link ``column`` of a table file into another table file; returns the rows written.
 
     Each chunk of ``chunk_rows`` input rows goes through :func:`link_dataframe`, so mentions
     are deduplicated within a chunk. ``linker`` may be a callable, called only once the input
-    has been checked.
+    has been checked. An existing ``output_path`` is replaced only with ``overwrite``; the
+    input itself never is.
     """
     source, target = Path(input_path), Path(output_path)
-    check_tables(source, target, column, nested, prefix)
+    check_tables(source, target, column, nested, prefix, overwrite)
     schema = output_schema(source, nested, prefix)
     loaded = linker if isinstance(linker, Linker) else linker()
     options: dict[str, Any] = {"nested": nested, "threshold": threshold, "types": types}
@@ -242,6 +275,7 @@ def link_table(
             yield out
 
     added = candidate_schema(nested, prefix)
-    rows = write_chunks(linked(), target, schema, added, count_rows(source), progress)
+    total = count_rows(source)
+    rows = write_chunks(linked(), target, schema, added, total, progress, overwrite)
     logger.info("wrote %s: %d rows", target, rows)
     return rows

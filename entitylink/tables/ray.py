@@ -277,22 +277,24 @@ def link_table_ray(
     *,
     chunk_rows: int = 8_192,
     progress: bool = True,
+    overwrite: bool = False,
     **options: Any,
 ) -> int:
     """:func:`~entitylink.tables.io.link_table` through :func:`link_dataset`.
 
     Ray reads the input and links it in its actors; this process streams the linked batches,
-    in input order, into one output file. ``options``: those of :func:`link_dataset`.
+    in input order, into one output file (an existing one replaced only with ``overwrite``).
+    ``options``: those of :func:`link_dataset`.
     """
     from .io import candidate_schema, check_tables, output_schema, write_chunks
 
     ray = import_ray()
     source, target = Path(input_path), Path(output_path)
     nested, prefix = options.get("nested", False), options.get("prefix", "")
-    check_tables(source, target, column, nested, prefix)
+    check_tables(source, target, column, nested, prefix, overwrite)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     linked = link_dataset(read_dataset(source), index_dir, column, k, **options)
     chunks = (batch for batch in linked.iter_batches(batch_size=chunk_rows, batch_format="pandas"))
     schema = output_schema(source, nested, prefix)
     added = candidate_schema(nested, prefix)
-    return write_chunks(chunks, target, schema, added, None, progress)
+    return write_chunks(chunks, target, schema, added, None, progress, overwrite)

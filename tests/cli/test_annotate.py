@@ -4,6 +4,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,65 @@ def test_annotate_stdin_and_bad_input(
     assert main([*argv[:3], "--input", str(bad), "--output", str(output)]) == 1
     assert f"{bad}:3: offsets 3-9" in capsys.readouterr().err
     assert not output.exists() and not list(tmp_path.glob("*.partial*"))
+
+
+def test_a_long_document_is_annotated_in_windows_with_the_same_output(
+    tiny_index: ConceptIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entitylink.linking import windows
+
+    sentence = "Myocardial infarction (MI) in type 2 diabetes. Later MI, a heart attack. "
+    documents = tmp_path / "docs.txt"
+    documents.write_text("a heart attack\n" + sentence * 40 + "\nbreast cancer\n")
+    argv = ["annotate", "--index", str(tiny_index.path), "--input", str(documents)]
+    original, windowed_ids = windows.annotate_long, []
+
+    def small_windows(*args: Any, **kwargs: Any) -> Any:
+        windowed_ids.append(args[2])
+        return original(*args, size=200, overlap=50, **kwargs)
+
+    for fmt in ("jsonl", "pubtator"):
+        whole, windowed = tmp_path / f"whole.{fmt}", tmp_path / f"windowed.{fmt}"
+        assert main([*argv, "--output", str(whole), "--threshold", "-1"]) == 0
+        with monkeypatch.context() as patch:
+            patch.setattr(windows, "WINDOW_CHARS", 200)
+            patch.setattr(windows, "annotate_long", small_windows)
+            assert main([*argv, "--output", str(windowed), "--threshold", "-1"]) == 0
+        assert shape(windowed, fmt) == shape(whole, fmt)  # candidates tied at equal scores
+        assert "MI" in whole.read_text()  # may come in another order from another batch
+    assert windowed_ids == ["2", "2"]  # only the long document, once per format
+
+
+def test_annotate_never_writes_onto_its_input_and_overwrites_only_when_asked(
+    tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "doc.txt"
+    doc.write_text("a heart attack\n")
+    (tmp_path / "same.txt").symlink_to(doc)
+    argv = ["annotate", "--index", str(tiny_index.path), "--input", str(doc), "--overwrite"]
+    for output in (doc, tmp_path / "same.txt"):
+        assert main([*argv, "--output", str(output), "--output-format", "jsonl"]) == 1
+        err = capsys.readouterr().err
+        assert (
+            err == f"error: {output} is the input {doc}: writing it would destroy the "
+            "input; choose another output\n"
+        )
+    assert doc.read_text() == "a heart attack\n"
+    output = tmp_path / "out.jsonl"
+    output.write_text("keep me\n")
+    assert main(argv[:-1] + ["--output", str(output)]) == 1
+    assert capsys.readouterr().err == f"error: {output} exists; pass --overwrite to replace it\n"
+    assert output.read_text() == "keep me\n"
+    assert main([*argv, "--output", str(output), "--threshold", "-1"]) == 0
+    assert json.loads(output.read_text())["text"] == "a heart attack"
+
+
+def shape(path: Path, fmt: str) -> list[Any]:
+    """The documents and spans of an output, each span's candidates only counted."""
+    if fmt == "pubtator":
+        return [line.split("\t")[:5] for line in path.read_text().splitlines()]
+    documents = [json.loads(line) for line in path.read_text().splitlines()]
+    for document in documents:
+        for span in document["spans"]:
+            span["candidates"] = len(span["candidates"])
+    return documents

@@ -227,6 +227,8 @@ def test_evaluate_end_to_end_on_the_sample(
     assert len(misses) == report["counts"]["queries"] - report["counts"]["hits@1"]
     # the cached dictionary index is reused
     code, _, err = run(capsys, *argv, "--cache-dir", str(tmp_path / "cache"))
+    assert code == 1 and err == f"error: {out}.json exists; pass --overwrite to replace it\n"
+    code, _, err = run(capsys, *argv, "--cache-dir", str(tmp_path / "cache"), "--overwrite")
     assert code == 0 and "reusing the dictionary index" in err
     baseline = tmp_path / "exact"
     code, _, _ = run(capsys, "evaluate", *common, "--baseline", "exact", "--out", str(baseline))

@@ -4,7 +4,9 @@ At the stage it prints ``STAGE name`` and waits (in Python, so signals are handl
 file GO exists (``-``: never; the test kills it), at most two minutes. Stages: ``sqlite`` (after
 three batches of concepts are stored), ``encoding`` (after the first chunk of names),
 ``faiss-training`` (before FAISS trains and fills), ``faiss-write`` (vectors.faiss partly
-written), ``rename`` (the build complete in its hidden directory, before it moves into place).
+written), ``rename`` (the build complete in its hidden directory, before it moves into place),
+``exchanged`` (just after it was exchanged with the old index, before that is removed),
+``aside`` (as if the OS could not exchange: the old index moved aside, the new one not in).
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def run() -> int:
         on_call(HashingFile, "write", 3, stage, go)
     elif stage == "rename":
         on_call(swap, "_replace", 1, stage, go)
+    elif stage == "exchanged":  # the two directories just exchanged, the old one not removed
+        on_call(swap, "exchange", 1, stage, go, before=False)
+    elif stage == "aside":  # an OS without the exchange: the old index moved aside, no new one
+        swap.exchange = lambda first, second: False  # type: ignore[assignment]
+        on_call(swap, "rename_noreplace", 2, stage, go)
     else:
         raise SystemExit(f"unknown stage {stage!r}")
     return main(argv)

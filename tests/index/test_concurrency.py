@@ -94,6 +94,39 @@ def test_sigkill_at_each_stage_keeps_the_old_index_and_a_rerun_succeeds(
         assert [p.name for p in place.iterdir()] == ["idx"]  # the dead build's directory went
 
 
+def test_sigkill_while_replacing_never_leaves_out_without_an_index(
+    tmp_path: Path, tiny_encoder: Encoder, tiny_model_dir: Path
+) -> None:
+    """Killed just after the exchange, ``out`` is the new index; killed between moving the old
+    one aside and the new one in (an OS without the exchange), the next build restores it."""
+    places = {stage: tmp_path / stage for stage in ("exchanged", "aside")}
+    processes = {}
+    for stage, place in places.items():
+        build_index(FEW, tiny_encoder, place / "idx", progress=False)
+        processes[stage] = stalled_build(stage, place / "idx", tiny_model_dir, "--overwrite")
+    for stage, process in processes.items():
+        wait_for_stage(process, stage)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+    exchanged, aside = places["exchanged"] / "idx", places["aside"] / "idx"
+    assert ConceptIndex.load(exchanged, verify=True).manifest.counts["concepts"] == 300
+    (leftover,) = hidden(places["exchanged"])  # the old index, under the build's hidden name
+    assert leftover.name.startswith(f".idx.building-{processes['exchanged'].pid}-")
+    assert not aside.exists()  # the window the exchange closes
+    pid = processes["aside"].pid
+    names = [p.name.rsplit("-", 1)[0] for p in hidden(places["aside"])]
+    assert names == [f".idx.building-{pid}", f".idx.old-{pid}"]  # the new one, the old one
+    for place in places.values():  # the next build: restores, then replaces
+        argv = ["build-index", str(SAMPLES / "vocab.tsv"), "--out", str(place / "idx")]
+        rerun = [*argv, "--model", str(tiny_model_dir), "-q"]
+        done = subprocess.run(
+            [sys.executable, "-m", "entitylink", *rerun], capture_output=True, text=True, cwd=ROOT
+        )
+        assert done.returncode == 1 and "exists; pass overwrite=True" in done.stderr, done.stderr
+        assert [p.name for p in place.iterdir()] == ["idx"]
+    assert ConceptIndex.load(aside, verify=True).manifest.counts["concepts"] == 2  # restored
+
+
 def test_sigterm_cleans_up_like_ctrl_c(
     tmp_path: Path, tiny_encoder: Encoder, tiny_model_dir: Path
 ) -> None:

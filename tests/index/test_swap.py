@@ -115,6 +115,44 @@ def test_stale_build_directories_of_dead_processes_are_removed(
     assert alive.exists()
 
 
+def test_a_dead_builds_aside_index_is_restored_when_out_is_missing(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    out = tmp_path / "idx"
+    build_index([Concept("C1", "asthma")], tiny_encoder, out, progress=False)
+    aside = tmp_path / f".idx.old-{int(dead.stdout)}-xyz"
+    aside.mkdir()
+    out.rename(aside / "idx")  # killed between moving the old index aside and the new one in
+    remove_stale(out)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+    aside.mkdir()  # with an index at out, an aside copy is only removed
+    build_index([Concept("C2", "fever")], tiny_encoder, aside / "idx", progress=False)
+    remove_stale(out)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
+def test_without_an_exchange_the_index_is_still_replaced(
+    tmp_path: Path, tiny_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entitylink.index import swap
+
+    out = tmp_path / "idx"
+    build_index([Concept("C1", "asthma")], tiny_encoder, out, progress=False)
+    monkeypatch.setattr(swap, "exchange", lambda first, second: False)
+    two = [Concept("C1", "asthma"), Concept("C2", "fever")]
+    build_index(two, tiny_encoder, out, overwrite=True, progress=False)
+    assert ConceptIndex.load(out).manifest.counts["concepts"] == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]
+
+
 def test_out_dot_in_an_empty_directory_builds_there(
     tmp_path: Path, tiny_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

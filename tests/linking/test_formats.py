@@ -6,6 +6,7 @@ import json
 import pytest
 
 from entitylink import Candidate, Document, DocumentFormatError, Span
+from entitylink.linking import formats
 from entitylink.linking.formats import (
     InputDocument,
     Skipped,
@@ -121,3 +122,20 @@ def test_a_pubtator_file_named_txt_is_recognised(tmp_path) -> None:  # type: ign
     assert detect_format(str(path)) == "pubtator"
     path.write_text("just text\n")
     assert detect_format(str(path)) == "txt"
+
+
+def test_a_document_line_past_the_limit_names_the_line_or_is_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(formats, "DOCUMENT_LINE_BYTES", 16)
+    data = b"short one\n" + b"z" * 100 + b"\nthird\n"
+    firsts = {"txt": b"short one\n", "jsonl": b'{"text": "a"}\n', "pubtator": b"1|t|a\n"}
+    for fmt, first in firsts.items():
+        with pytest.raises(DocumentFormatError, match=r"in\.\w+:2: a line longer than 16 bytes"):
+            read(first + data[10:], fmt)
+    skipped = Skipped()
+    assert [d.text for d in read(data, "txt", strict=False, skipped=skipped)] == [
+        "short one",
+        "third",
+    ]
+    assert skipped.count == 1

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, TableFormatError, link_dataframe
+from entitylink.lines import MENTION_CHARS
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,21 @@ def test_a_column_that_is_not_text_is_refused(linker: Linker, values: list[objec
         link_dataframe(linker, df)
     linked = link_dataframe(linker, df.astype({"mention": str}), k=1)  # the fix it names
     assert len(linked) == 3
+
+
+def test_a_long_mention_is_linked_cut_and_kept_whole_in_the_output(
+    linker: Linker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[list[str]] = []
+    original = linker.link
+
+    def spy(texts: list[str], *args: object, **kwargs: object) -> object:
+        calls.append(list(texts))
+        return original(texts, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(linker, "link", spy)
+    long = "heart attack " + "z" * 5000
+    out = link_dataframe(linker, pd.DataFrame({"mention": [long, "asthma"]}), k=1)
+    assert calls == [[long[:MENTION_CHARS], "asthma"]]
+    assert out["mention"].tolist() == [long, "asthma"]
+    assert f"cut 1 mentions longer than {MENTION_CHARS} characters" in caplog.text

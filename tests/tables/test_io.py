@@ -12,6 +12,7 @@ import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, TableFormatError
 from entitylink.cli import main
+from entitylink.tables import io as io_module
 from entitylink.tables.io import link_table, read_chunks
 
 LONG = ["rank", "concept_id", "name", "matched_name", "score"]
@@ -139,7 +140,7 @@ def test_a_full_disk_keeps_the_previous_output(linker: Linker, tmp_path: Path, f
         before = target.read_bytes()
         fill(disk, leave=1_000)  # less than the output takes
         with pytest.raises(OutputError, match=f"no space left on device while writing {target}"):
-            link_table(linker, source, target, progress=False)
+            link_table(linker, source, target, progress=False, overwrite=True)
         assert target.read_bytes() == before
         assert sorted(p.name for p in disk.iterdir()) == ["filler", target.name]
 
@@ -161,3 +162,21 @@ def test_an_output_directory_is_never_replaced(
     code = main(["link", "--index", str(sample_index.path), "fever", "--output", str(text)])
     assert code == 1 and "is a directory" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.parquet", "out.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl"])
+def test_a_row_past_the_line_limit_names_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(io_module, "TABLE_LINE_BYTES", 64)
+    path = tmp_path / f"m.{fmt}"
+    if fmt == "jsonl":
+        rows = [json.dumps({"mention": m}) for m in ("fever", "x" * 100, "cough")]
+        path.write_text("\n".join(rows) + "\n")
+    else:
+        path.write_text("mention\nfever\n" + "x" * 100 + "\ncough\n")
+    line = 2 if fmt == "jsonl" else 3
+    with pytest.raises(TableFormatError, match=rf"m\.{fmt}:{line}: a line longer than 64 bytes"):
+        list(read_chunks(path, chunk_rows=1))
+    path.write_text(path.read_text().replace("x" * 100, "x" * 40))
+    assert sum(len(chunk) for chunk in read_chunks(path, chunk_rows=2)) == 3

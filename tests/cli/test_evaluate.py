@@ -1,0 +1,63 @@
+"""``entitylink evaluate`` and ``report``: their files are written all or none, never over an
+existing one without ``--overwrite``, never onto an input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from entitylink.cli import main
+from tests.paths import SAMPLES
+
+BASELINE = [
+    "evaluate",
+    "--benchmark",
+    str(SAMPLES / "benchmark.pubtator"),
+    "--vocab",
+    str(SAMPLES / "MRCONSO.RRF"),
+    "--baseline",
+    "exact",
+]
+
+
+def test_a_directory_in_the_way_leaves_every_old_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports" / "rep"
+    assert main([*BASELINE, "--out", str(out)]) == 0
+    old = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    assert sorted(old) == ["rep.json", "rep.md", "rep.png"]
+    (out.parent / "rep.png").unlink()
+    (out.parent / "rep.png").mkdir()
+    capsys.readouterr()
+    assert main([*BASELINE, "--out", str(out), "--overwrite"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {out}.png is a directory; give a file name to write\n"
+    )
+    assert (out.parent / "rep.json").read_bytes() == old["rep.json"]
+    assert (out.parent / "rep.md").read_bytes() == old["rep.md"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["rep.json", "rep.md", "rep.png"]
+
+
+def test_evaluate_and_report_overwrite_only_when_asked_and_never_an_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rep"
+    assert main([*BASELINE, "--out", str(out)]) == 0
+    first = json.loads((tmp_path / "rep.json").read_text())["created_at"]
+    capsys.readouterr()
+    assert main([*BASELINE, "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"error: {out}.json exists; pass --overwrite to replace it\n"
+    assert main([*BASELINE, "--out", str(out), "--overwrite"]) == 0
+    assert json.loads((tmp_path / "rep.json").read_text())["created_at"] >= first
+    report = tmp_path / "rep.json"
+    before = report.read_bytes()
+    capsys.readouterr()
+    assert main(["report", str(report), "--markdown", str(report), "--overwrite"]) == 1
+    assert "is the input" in capsys.readouterr().err and report.read_bytes() == before
+    table = tmp_path / "table.md"
+    assert main(["report", str(report), "--markdown", str(table)]) == 0
+    assert main(["report", str(report), "--markdown", str(table)]) == 1
+    assert main(["report", str(report), "--markdown", str(table), "--overwrite"]) == 0
