@@ -112,7 +112,9 @@ def _check_norms(path: Path, vectors: VectorIndex, spec: str) -> None:
     total = len(vectors)
     if total == 0:
         return
-    rows = np.unique(np.linspace(0, total - 1, min(NORM_PROBES, total)).astype(np.int64))
+    count = min(NORM_PROBES, total)  # rows spread evenly, first and last included
+    spread = {(total - 1) * i // max(count - 1, 1) for i in range(count)}
+    rows = np.array(sorted(spread), dtype=np.int64)  # (np.unique costs 5 ms on first use)
     try:
         stored = vectors.index.reconstruct_batch(rows)  # one call: 0.3 ms cold, a loop 6 ms
     except RuntimeError:

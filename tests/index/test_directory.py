@@ -15,7 +15,8 @@ from tests.index.manifests import copy_index, restamp
 
 
 def probed_rows(total: int) -> set[int]:
-    return {int(r) for r in np.linspace(0, total - 1, min(NORM_PROBES, total)).astype(np.int64)}
+    count = min(NORM_PROBES, total)
+    return {(total - 1) * i // max(count - 1, 1) for i in range(count)}
 
 
 def flip_exponent(path: Path, row: int, stored: np.ndarray) -> int:
