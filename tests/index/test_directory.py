@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from entitylink import ConceptIndex, Encoder, IndexFormatError, Linker
+from entitylink.index.build import reindex
 from entitylink.index.directory import NORM_PROBES
 from entitylink.index.layout import MANIFEST, VECTORS
 from tests.index.manifests import copy_index, restamp
@@ -86,3 +87,13 @@ def test_checksums_deleted_by_hand_are_an_edited_manifest(
     for verify in (False, True):
         with pytest.raises(IndexFormatError, match="differs from its own checksum"):
             ConceptIndex.load(copy, verify=verify)
+
+
+def test_approximate_codes_get_a_looser_bound(
+    tiny_index: ConceptIndex, tmp_path: Path, stored: np.ndarray
+) -> None:
+    """SQ and PQ codes overshoot 1 a little (SQ4: 1.02 on the sample): not damage."""
+    index = reindex(tiny_index.path, tmp_path / "sq4", spec="SQ4", progress=False)
+    assert index.vectors.score_limit == pytest.approx(1.5)
+    scores, _ = index.vectors.search(stored, 1)
+    assert float(scores.max()) <= 1.5
