@@ -12,7 +12,9 @@ damaged manifest on every load, at the cost of one JSON dump of a kilobyte. It i
 signature: whoever edits a manifest on purpose can recompute it.
 
 >>> manifest_checksum({"b": 1, "a": [1.5, "x"]})[:20]
-'blake2b:0fa2cb2a8d6f'
+'blake2b:e8ad00194920'
+>>> manifest_checksum({"a": [1.5, "x"], "b": 1, "manifest_checksum": "ignored"})[:20]
+'blake2b:e8ad00194920'
 """
 
 from __future__ import annotations
