@@ -3,6 +3,8 @@
 ::
 
     EntityLinkError(Exception)
+    ├── InputError(ValueError)             an API argument of the wrong type or range: a bare str,
+    │                                      a non-str mention (names its position), k="5", NaN
     ├── VocabularyError(ValueError)        bad vocabulary input; the message names file and line
     ├── IndexFormatError                   missing, truncated or mismatched index directory
     ├── IndexExistsError(FileExistsError)  the output directory exists, overwrite not asked, or
@@ -16,12 +18,15 @@
     │                                      read; names file and line
     ├── MissingDependencyError(ImportError) an optional extra (ray, spark) is not installed
     ├── TrainingError                      training cannot start or resume
+    ├── ServiceStartError(OSError)         the service cannot listen: address in use, not ours
     └── ServiceError                       the service refuses a request (``status``: HTTP code)
         ├── RequestLimitError              a request beyond a limit (413/422, names the limit)
         ├── UnknownResourceError           no such index or concept (404)
         └── ServiceOverloadedError         queue full, timed out, loading or stopping (503)
 
-Wrong arguments (``k < 1``, an unknown pooling) raise a plain ``ValueError`` naming valid values.
+Wrong arguments of ``Linker.link``, ``Annotator`` and ``Linker.from_dir`` raise
+:class:`InputError` (a ``ValueError``); other wrong arguments (an unknown pooling) raise a plain
+``ValueError`` naming valid values.
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ from __future__ import annotations
 
 class EntityLinkError(Exception):
     """Base class of every error entitylink raises on purpose."""
+
+
+class InputError(EntityLinkError, ValueError):
+    """An argument of the API is of the wrong type or out of range: mentions that are not a
+    sequence of strings (the message names the position and type), ``k`` that is not a whole
+    number of at least 1, a NaN or infinite ``threshold``, a path that is not a path."""
 
 
 class VocabularyError(EntityLinkError, ValueError):
@@ -70,6 +81,11 @@ class MissingDependencyError(EntityLinkError, ImportError):
 
 class TrainingError(EntityLinkError):
     """Training cannot start or resume: no pairs, an occupied output, a mismatched checkpoint."""
+
+
+class ServiceStartError(EntityLinkError, OSError):
+    """``entitylink serve`` cannot listen on its address: the port is in use, the host is not
+    this machine's, or the port is privileged. Raised before any index is loaded."""
 
 
 class ServiceError(EntityLinkError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 from typing import Any
 
 from ..errors import MissingDependencyError
@@ -23,6 +24,17 @@ EPILOG_SERVE = """examples:
 
 The web page is at http://HOST:PORT/, the OpenAPI page at /docs, metrics at /metrics.
 """
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (seconds, milliseconds); otherwise a usage error."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
 
 
 def add_serve_command(
@@ -61,7 +73,7 @@ def add_serve_command(
     )
     batching.add_argument(
         "--max-wait-ms",
-        type=float,
+        type=positive_float,
         default=2.0,
         help="wait at most this for a batch to fill while the model is idle (default: 2)",
     )
@@ -73,7 +85,7 @@ def add_serve_command(
     )
     batching.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=10.0,
         help="seconds a request may wait for its batch; then 503 (default: 10)",
     )
@@ -83,6 +95,24 @@ def add_serve_command(
     limits.add_argument("--max-text-chars", type=positive_int, default=20_000, help="per text")
     limits.add_argument("--max-body-bytes", type=positive_int, default=1_000_000, help="per body")
     limits.add_argument("--max-k", type=positive_int, default=100, help="candidates per mention")
+    limits.add_argument(
+        "--header-timeout",
+        type=positive_float,
+        default=10.0,
+        help="seconds a client has to send a request's headers; then closed (default: 10)",
+    )
+    limits.add_argument(
+        "--body-timeout",
+        type=positive_float,
+        default=10.0,
+        help="seconds a client has to send a request's body; then 408 (default: 10)",
+    )
+    serve.add_argument(
+        "--show-paths",
+        action="store_true",
+        help="GET /indexes shows each index's directory and whole manifest (checksums, files); "
+        "by default only its name and public manifest fields",
+    )
 
 
 def run_serve(args: argparse.Namespace) -> None:
@@ -90,7 +120,7 @@ def run_serve(args: argparse.Namespace) -> None:
     from ..service.config import Batching, Limits, ServiceConfig, parse_index
 
     try:
-        from ..service.server import serve
+        from ..service.server import bind, serve
     except ImportError as exc:
         raise MissingDependencyError(
             f"entitylink serve needs FastAPI and uvicorn ({exc}): pip install 'entitylink[serve]'"
@@ -103,6 +133,8 @@ def run_serve(args: argparse.Namespace) -> None:
             max_text_chars=args.max_text_chars,
             max_body_bytes=args.max_body_bytes,
             max_k=args.max_k,
+            header_timeout_s=args.header_timeout,
+            body_timeout_s=args.body_timeout,
         ),
         batching=Batching(
             max_batch=args.max_batch,
@@ -111,7 +143,13 @@ def run_serve(args: argparse.Namespace) -> None:
             timeout_s=args.timeout,
         ),
         load=load_options(args),
+        show_paths=args.show_paths,
     )
-    for _, path in config.indexes:  # a missing or broken index fails now, not in the background
-        IndexManifest.read(path)
-    serve(config, host=args.host, port=args.port, workers=args.workers)
+    sock = bind(args.host, args.port)  # a port in use fails first, before any index is read
+    try:
+        for _, path in config.indexes:  # a missing or broken index fails now, not later
+            IndexManifest.read(path)
+    except BaseException:
+        sock.close()
+        raise
+    serve(config, host=args.host, port=args.port, workers=args.workers, sock=sock)

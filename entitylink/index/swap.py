@@ -98,7 +98,12 @@ def remove_stale(out: Path) -> None:
 @contextlib.contextmanager
 def building(out: Path, overwrite: bool) -> Iterator[Path]:
     """A hidden directory beside ``out`` to build in; it replaces ``out`` only when complete,
-    and is removed on any error (or ``KeyboardInterrupt``, or SIGTERM through the CLI)."""
+    and is removed on any error (or ``KeyboardInterrupt``, or SIGTERM through the CLI).
+    ``--out .`` (or ``..``) is made absolute first, so that the build runs beside that
+    directory, not in it (where its own directory would count as an entry that is not an index).
+    """
+    if out.name in ("", ".", ".."):
+        out = Path(os.path.abspath(out))
     check_index_target(out, overwrite)
     with writing(out):
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +137,9 @@ def _replace(new: Path, out: Path, overwrite: bool) -> None:
                 "this build was discarded (pass --overwrite to replace an index)"
             ) from None
         check_index_target(out, overwrite)  # raises unless out is (still) an index to replace
+    if _empty(out):  # an empty directory (`--out .`): filled in place, whoever stands in it
+        _fill(new, out)  # sees the index, not a deleted directory
+        return
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
     out.rename(old / out.name)
     try:
@@ -141,3 +149,18 @@ def _replace(new: Path, out: Path, overwrite: bool) -> None:
         raise
     finally:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _fill(new: Path, out: Path) -> None:
+    """Move the finished build's files into the empty directory ``out``, the manifest last
+    (its presence means complete); on failure take back what was moved."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(new.iterdir(), key=lambda path: path.name == MANIFEST):
+            rename_noreplace(entry, out / entry.name)
+            moved.append(out / entry.name)
+        new.rmdir()
+    except BaseException:
+        for path in reversed(moved):
+            path.rename(new / path.name)
+        raise

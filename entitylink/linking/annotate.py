@@ -13,6 +13,7 @@ import logging
 from collections.abc import Collection, Sequence
 
 from ..records import Candidate
+from . import inputs
 from .abbreviations import find_abbreviations, short_form_spans
 from .detectors import Detected, Detector, DictionaryDetector
 from .documents import Document, Span
@@ -73,10 +74,9 @@ class Annotator:
             detector = DictionaryDetector.from_store(linker.index.store)
         if linker is None and not isinstance(detector, DictionaryDetector):
             raise ValueError("without a linker, the detector must be a DictionaryDetector")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
         self.linker, self.detector = linker, detector
-        self.k, self.threshold, self.batch_size = k, threshold, batch_size
+        self.k, self.batch_size = inputs.count(k, "k"), inputs.count(batch_size, "batch_size")
+        self.threshold = inputs.score(threshold, "threshold")
         self.types = type_set(types)
         self.abbreviations = abbreviations
 
@@ -92,8 +92,10 @@ class Annotator:
 
         ``spans`` (one list per text, ``(start, end[, label])``) is required with
         :class:`GivenSpans` and ignored otherwise; ``ids`` are copied to the documents;
-        ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks.
+        ``times`` gets the seconds of each stage (:data:`STAGES`), for benchmarks. ``texts`` is
+        a sequence of ``str``, as ``Linker.link``'s mentions (:mod:`.inputs`).
         """
+        texts = inputs.texts(texts, "texts")
         with timed(times, "detection"):
             if isinstance(self.detector, GivenSpans):
                 detected = _given(texts, spans)

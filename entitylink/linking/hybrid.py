@@ -19,7 +19,7 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import IndexFormatError
+from ..errors import IndexFormatError, InputError
 from ..index.directory import ConceptIndex
 from ..index.sparse import SparseIndex
 from ..index.vectors import RowSelector
@@ -32,7 +32,7 @@ Hits = tuple[NDArray[np.float32], NDArray[np.int64]]
 
 def require_sparse(index: ConceptIndex, mode: str) -> SparseIndex:
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        raise InputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     if index.sparse is None:
         raise IndexFormatError(
             f"{index.path}: mode {mode!r} needs the index's sparse part, which it lacks; add it "

@@ -21,6 +21,7 @@ from ..index.sparse import DEFAULT_WEIGHT
 from ..index.store import NameRow
 from ..index.vectors import RowSelector
 from ..records import Candidate
+from . import inputs
 from .compatibility import check_encoder, load_encoder
 from .hybrid import hybrid_search, require_sparse, sparse_search
 from .options import LoadOptions
@@ -75,6 +76,7 @@ class Linker:
         :class:`Linker`). On ONNX, neither torch nor transformers is imported once the graph is
         exported and cached (``entitylink build-index`` does it).
         """
+        path = inputs.path(path, "Linker.from_dir")
         options = (options or LoadOptions()).replace(**shorthands)
         index = ConceptIndex.load(
             path, mmap=options.mmap, search_params=options.search_params, verify=options.verify
@@ -145,10 +147,15 @@ class Linker:
             ``w`` of hybrid mode; default: the manifest's (set by ``entitylink tune``).
 
         Empty or blank mentions get an empty list; mentions longer than the encoder's
-        ``max_length`` are truncated.
+        ``max_length`` are truncated. ``mentions`` is a list or tuple of ``str`` (another
+        iterable is read once); a bare ``str``, a non-string element, a ``k`` that is not a whole
+        number or a NaN ``threshold`` is an :class:`~entitylink.errors.InputError`
+        (:mod:`.inputs`).
         """
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+        mentions = inputs.texts(mentions)
+        k, batch_size = inputs.count(k, "k"), inputs.count(batch_size, "batch_size")
+        threshold = inputs.score(threshold, "threshold")
+        weight = inputs.score(weight, "weight", minimum=0.0)
         results: list[list[Candidate]] = [[] for _ in mentions]
         todo = [i for i, mention in enumerate(mentions) if mention.strip()]
         wanted = type_set(types)
@@ -179,7 +186,7 @@ class Linker:
                         scores[position], rows[position], names, threshold, wanted, collapse
                     )
                     exhausted = fetch >= min(total, MAX_FETCH) or (
-                        threshold is not None and scores[position][-1] < threshold
+                        threshold is not None and float(scores[position][-1]) < threshold
                     )
                     if len(found) >= k or exhausted:
                         results[i] = found[:k]
@@ -210,9 +217,7 @@ class Linker:
 def type_set(types: Collection[str] | str | None) -> frozenset[str] | None:
     """The semantic types a caller asked for; one type may be given as a bare string
     (``types="T047"``), which is one type, not four characters."""
-    if types is None:
-        return None
-    return frozenset((types,) if isinstance(types, str) else types)
+    return inputs.types(types)
 
 
 def _candidates(

@@ -21,6 +21,7 @@ This is the only module of entitylink that imports spaCy.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
@@ -35,6 +36,8 @@ from ..errors import MissingDependencyError
 from ..records import Candidate
 from .documents import Span
 from .options import LoadOptions
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "index": None,
@@ -100,6 +103,7 @@ class EntityLinkComponent:
             raise ValueError(f"detector must be 'ents' or 'dictionary', got {config['detector']!r}")
         self.load = LoadOptions.from_dict(self.config["load"])  # checked now, not at first use
         self._annotator: Any = None
+        self._said_no_ents = False
         _register(name)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -107,6 +111,7 @@ class EntityLinkComponent:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.name, self.config, self._annotator = state["name"], state["config"], None
+        self._said_no_ents = False
         self.load = LoadOptions.from_dict(self.config["load"])
         _register(self.name)
 
@@ -145,6 +150,7 @@ class EntityLinkComponent:
     def _link(self, docs: list[Doc]) -> list[Doc]:
         texts = [doc.text for doc in docs]
         if self.config["detector"] == "ents":
+            self._check_ents(docs)
             given = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
             annotated = self.annotator.annotate(texts, spans=given)
         else:
@@ -167,6 +173,20 @@ class EntityLinkComponent:
                 merged = [*entity._.kb_ents, *pairs]
                 entity._.set("kb_ents", sorted(merged, key=lambda pair: -pair[1]))
         return docs
+
+    def _check_ents(self, docs: list[Doc]) -> None:
+        """Warn once when ``detector="ents"`` gets docs whose entities nothing ever set (no NER
+        or entity ruler before this component): every doc would come back unlinked, silently."""
+        if self._said_no_ents:
+            return
+        if any(len(doc) and not doc.has_annotation("ENT_IOB") for doc in docs):
+            self._said_no_ents = True
+            logger.warning(
+                "entitylink component %r: detector='ents' links doc.ents, but nothing set them "
+                "(no NER or entity_ruler before it in the pipeline), so nothing is linked; add "
+                "an NER component before it, or use config={'detector': 'dictionary'}",
+                self.name,
+            )
 
 
 def _plain(candidate: Candidate) -> dict[str, Any]:

@@ -8,6 +8,7 @@ they are in); shut-down answers what is queued, then stops the model thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -20,10 +21,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._version import __version__
-from ..errors import RequestLimitError, ServiceError, ServiceOverloadedError
+from ..errors import InputError, RequestLimitError, ServiceError, ServiceOverloadedError
 from ..linking.linker import Linker
 from .config import CONFIG_ENV, ServiceConfig
 from .metrics import Metrics
@@ -57,8 +59,14 @@ def create_app(config: ServiceConfig, *, linkers: Mapping[str, Linker] | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)  # Starlette's 404, 405, bad bytes 400
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(Exception, _internal_error)  # 500, logged with its traceback
     app.add_middleware(
-        RequestMiddleware, metrics=state.metrics, max_body=config.limits.max_body_bytes
+        RequestMiddleware,
+        metrics=state.metrics,
+        max_body=config.limits.max_body_bytes,
+        body_timeout_s=config.limits.body_timeout_s,
     )
     return app
 
@@ -99,6 +107,33 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": message + more, "limit": None, "field": field}, status_code=422)
 
 
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's own refusals in the API's shape: 404 (no such route), 405 (a
+    method the route lacks, with ``Allow``), and a body that is not UTF-8 JSON (422, as any
+    malformed JSON)."""
+    assert isinstance(exc, HTTPException)
+    status, message, field = exc.status_code, str(exc.detail), None
+    if status == 400 and "parsing the body" in message:
+        status, message, field = 422, "malformed JSON: the body is not UTF-8 JSON", "body"
+    elif status == 404 and message == "Not Found":
+        message = f"no route {request.url.path}; the API is listed at /docs"
+    elif status == 405:
+        message = f"method {request.method} not allowed on {request.url.path}"
+    body = {"error": message, "limit": None, "field": field}
+    return JSONResponse(body, status_code=status, headers=dict(exc.headers or {}))
+
+
+async def _input_error(request: Request, exc: Exception) -> JSONResponse:
+    """A library InputError that got past the request models: 422 (its message names it)."""
+    return JSONResponse({"error": str(exc), "limit": None, "field": None}, status_code=422)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else: 500 in the same shape, no traceback to the client (the log has it)."""
+    body = {"error": f"internal error ({type(exc).__name__})", "limit": None, "field": None}
+    return JSONResponse(body, status_code=500)
+
+
 def _field_name(loc: Any) -> str:
     """``("body", "mentions", 2)`` -> ``mentions[2]``."""
     parts = [p for p in loc if p != "body"] or ["body"]
@@ -109,11 +144,15 @@ def _field_name(loc: Any) -> str:
 
 
 class RequestMiddleware:
-    """Per request: refuse a body over ``max_body`` bytes (413), count and time it (metrics by
-    route template), and log one line: method, path, status, milliseconds."""
+    """Per request: refuse a body over ``max_body`` bytes (413) or not whole within
+    ``body_timeout_s`` seconds (408, and the connection is closed), count and time it (metrics
+    by route template), and log one line: method, path, status, milliseconds."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, max_body: int, body_timeout_s: float = 10.0
+    ) -> None:
         self.app, self.metrics, self.max_body = app, metrics, max_body
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,7 +168,11 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
+            try:
+                body = await asyncio.wait_for(self._read_body(scope, receive), self.body_timeout_s)
+            except TimeoutError:
+                await _too_slow(self.body_timeout_s, sending)
+                return
             if body is None:
                 await _too_large(self.max_body, sending)
             else:
@@ -179,6 +222,18 @@ async def _too_large(limit: int, send: Send) -> None:
         f"request body over max_body_bytes={limit}", limit="max_body_bytes", status=413
     )
     response = JSONResponse({"error": str(exc), "limit": exc.limit, "field": None}, 413)
+    await response({"type": "http"}, _nothing, send)
+
+
+async def _too_slow(seconds: float, send: Send) -> None:
+    """408: the body did not come in time; ``Connection: close`` makes uvicorn drop the
+    connection (what is left of the body is never read)."""
+    body = {
+        "error": f"request body not received within body_timeout_s={seconds:g}",
+        "limit": "body_timeout_s",
+        "field": None,
+    }
+    response = JSONResponse(body, 408, headers={"Connection": "close"})
     await response({"type": "http"}, _nothing, send)
 
 

@@ -10,6 +10,7 @@ Frozen records built once by ``entitylink serve`` (or a test) and read by the ap
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Limits:
     max_text_chars: int = 20_000  # characters per text (paragraph mode, /annotate)
     max_body_bytes: int = 1_000_000  # request body
     max_k: int = 100  # candidates per mention
+    header_timeout_s: float = 10.0  # to send a request's headers (then the connection is closed)
+    body_timeout_s: float = 10.0  # to send its whole body, once the headers are in (then 408)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +51,15 @@ class Batching:
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
     """The indexes served (name, directory), the policies, and how every index is loaded
-    (:class:`~entitylink.LoadOptions`: by default ONNX int8-block, memory-mapped)."""
+    (:class:`~entitylink.LoadOptions`: by default ONNX int8-block, memory-mapped).
+    ``show_paths``: ``GET /indexes`` shows each index's directory and whole manifest (checksums,
+    file sizes, the vocabulary's paths), not only its public fields."""
 
     indexes: tuple[tuple[str, Path], ...]
     limits: Limits = field(default_factory=Limits)
     batching: Batching = field(default_factory=Batching)
     load: LoadOptions = field(default_factory=LoadOptions)
+    show_paths: bool = False
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.indexes]
@@ -63,8 +69,8 @@ class ServiceConfig:
         if doubles:
             raise ValueError(f"index names must differ; given twice: {', '.join(doubles)}")
         for what, value in (*asdict(self.limits).items(), *asdict(self.batching).items()):
-            if value <= 0:
-                raise ValueError(f"{what} must be positive, got {value}")
+            if not 0 < value < math.inf:  # NaN fails this too
+                raise ValueError(f"{what} must be positive and finite, got {value}")
 
     def to_json(self) -> str:
         return json.dumps(
@@ -73,6 +79,7 @@ class ServiceConfig:
                 "limits": asdict(self.limits),
                 "batching": asdict(self.batching),
                 "load": self.load.to_dict(),
+                "show_paths": self.show_paths,
             }
         )
 
@@ -84,6 +91,7 @@ class ServiceConfig:
             limits=Limits(**data["limits"]),
             batching=Batching(**data["batching"]),
             load=LoadOptions.from_dict(data.get("load", {})),
+            show_paths=bool(data.get("show_paths", False)),
         )
 
 

@@ -33,6 +33,7 @@ from .schemas import (
     LinkResponse,
     candidate_json,
     document_json,
+    public_manifest,
 )
 from .state import READY, ServiceState
 
@@ -41,8 +42,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
     for code, why in (
         (404, "unknown index or concept"),
+        (408, "the body was not sent within body_timeout_s"),
         (413, "body or mention count beyond a limit"),
         (422, "malformed JSON, a wrong type, or a text beyond a limit"),
+        (500, "an unexpected failure (logged)"),
         (503, "queue full, timed out or still loading (see Retry-After)"),
     )
 }
@@ -129,11 +132,17 @@ async def concept(index: str, concept_id: str, request: Request) -> Response:
 
 @router.get("/indexes", response_model=IndexesResponse, tags=["service"])
 async def indexes(request: Request) -> Response:
-    """The served indexes, each with its manifest (encoder, counts, versions...)."""
+    """The served indexes, each with the public part of its manifest (encoder, spec, counts,
+    vocabulary format and file names, creation time); the directory and the whole manifest
+    only when the service was started with ``--show-paths``."""
     state = state_of(request)
     listed = []
     for name, path in state.config.indexes:
         linker = state.linkers.get(name)
+        if not state.config.show_paths:
+            manifest = public_manifest(linker.index.manifest) if linker is not None else None
+            listed.append({"name": name, "manifest": manifest})
+            continue
         manifest = asdict(linker.index.manifest) if linker is not None else None
         listed.append({"name": name, "path": str(path), "manifest": manifest})
     return JSONResponse({"indexes": listed})

@@ -6,10 +6,12 @@ field is a 422 naming the field, never silently coerced.
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..index.manifest import IndexManifest
 from ..linking.documents import Document
 from ..records import Candidate
 
@@ -24,7 +26,9 @@ class LinkRequest(_Request):
     index: str = Field(description="name of a served index (GET /indexes)", examples=["sample"])
     mentions: list[str] = Field(description="the mentions, one string each")
     k: int = Field(5, ge=1, description="concepts per mention, best first")
-    threshold: float | None = Field(None, description="drop candidates scoring below it (NIL)")
+    threshold: float | None = Field(
+        None, allow_inf_nan=False, description="drop candidates scoring below it (NIL)"
+    )
     types: list[str] | None = Field(None, description="keep concepts of these semantic types")
 
     model_config = ConfigDict(
@@ -41,7 +45,9 @@ class AnnotateRequest(_Request):
     text: str | None = Field(None, description="one text")
     texts: list[str] | None = Field(None, description="several texts")
     k: int = Field(5, ge=1, description="concepts per span, best first")
-    threshold: float | None = Field(None, description="NIL below it (default 0.81)")
+    threshold: float | None = Field(
+        None, allow_inf_nan=False, description="NIL below it (default 0.81)"
+    )
     types: list[str] | None = Field(None, description="keep concepts of these semantic types")
 
     model_config = ConfigDict(
@@ -119,11 +125,12 @@ class ConceptOut(BaseModel):
 
 
 class IndexOut(BaseModel):
-    """A served index: its name, directory and manifest."""
+    """A served index: its name and the public part of its manifest (``--show-paths``: its
+    directory too, and the whole manifest)."""
 
     name: str
-    path: str
-    manifest: dict[str, Any]
+    path: str | None = None
+    manifest: dict[str, Any] | None
 
 
 class IndexesResponse(BaseModel):
@@ -144,6 +151,28 @@ class ErrorResponse(BaseModel):
     error: str
     limit: str | None = None
     field: str | None = None
+
+
+PUBLIC_MANIFEST = ("format_version", "encoder", "index", "counts", "created_at")
+
+
+def public_manifest(manifest: IndexManifest) -> dict[str, Any]:
+    """What any client may see of a manifest: no directory, checksum, file list or library
+    versions; a local model and the vocabulary files by their names only."""
+    public = {key: getattr(manifest, key) for key in PUBLIC_MANIFEST}
+    encoder = dict(manifest.encoder)
+    for key in ("model", "model_name"):
+        if isinstance(encoder.get(key), str) and Path(encoder[key]).is_absolute():
+            encoder[key] = Path(encoder[key]).name
+    vocabulary = manifest.vocabulary
+    paths = vocabulary.get("paths") or ([vocabulary["path"]] if "path" in vocabulary else [])
+    public["encoder"] = encoder
+    public["vocabulary"] = {
+        "format": vocabulary.get("format"),
+        "files": [PurePath(str(p)).name for p in paths],
+    }
+    public["versions"] = {"entitylink": manifest.versions.get("entitylink")}
+    return public
 
 
 def candidate_json(candidate: Candidate) -> dict[str, Any]:

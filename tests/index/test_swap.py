@@ -113,3 +113,21 @@ def test_stale_build_directories_of_dead_processes_are_removed(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["idx", alive.name, unrelated.name])
     remove_stale(tmp_path / "idx")  # idempotent
     assert alive.exists()
+
+
+def test_out_dot_in_an_empty_directory_builds_there(
+    tmp_path: Path, tiny_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 25: ``build-index --out .`` in an empty directory built in ``./.building-*``, then
+    refused ``.`` as "a directory of 1 entry that is not an index" (its own temporary one)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    inode = here.stat().st_ino
+    monkeypatch.chdir(here)
+    with pytest.raises(IndexExistsError, match="exists; pass overwrite=True"):
+        build_index(FEW, tiny_encoder, Path("."), progress=False)
+    build_index(FEW, tiny_encoder, Path("."), overwrite=True, progress=False)
+    assert ConceptIndex.load(Path(".")).manifest.counts["concepts"] == 2
+    assert here.stat().st_ino == inode  # filled in place: the shell standing in it sees it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]  # no build directory left
+    assert not [p for p in here.iterdir() if p.name.startswith(".")]

@@ -137,3 +137,21 @@ def test_a_missing_index_is_a_clear_error() -> None:
     nlp = spacy.blank("en")
     with pytest.raises(ValueError, match="needs config"):
         nlp.add_pipe("entitylink")
+
+
+def test_ents_without_an_entity_source_warn_once(
+    tiny_index: ConceptIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    nlp = spacy.blank("en")  # no NER, no entity ruler: doc.ents is never set
+    nlp.add_pipe("entitylink", config={"index": str(tiny_index.path)})
+    with caplog.at_level("WARNING", logger="entitylink.linking.spacy_component"):
+        docs = list(nlp.pipe(TEXTS)) + [nlp(TEXTS[0])]
+    assert all(not doc.ents for doc in docs)
+    said = [r.getMessage() for r in caplog.records if "nothing set them" in r.getMessage()]
+    assert len(said) == 1  # once per component, not once per doc
+    assert "add an NER component" in said[0] and "'detector': 'dictionary'" in said[0]
+    caplog.clear()
+    ruled = pipeline(("entitylink", tiny_index.path, {}))
+    with caplog.at_level("WARNING", logger="entitylink.linking.spacy_component"):
+        ruled("Nothing here.")  # an entity source that found nothing: no warning
+    assert not [r for r in caplog.records if "nothing set them" in r.getMessage()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -13,7 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from entitylink import ConceptIndex
-from entitylink.service import Batching, Limits
+from entitylink.service import Batching, Limits, ServiceConfig, create_app
+from entitylink.service.schemas import public_manifest
 
 from .conftest import CountingLinker
 
@@ -107,6 +109,8 @@ def test_limits_are_named(limited: TestClient) -> None:
         ('{"index": "tiny", "mentions": "heart attack"}', "mentions"),
         ('{"index": "tiny", "mentions": ["a"], "k": "5"}', "k"),
         ('{"index": "tiny", "mentions": ["a"], "k": 0}', "k"),
+        ('{"index": "tiny", "mentions": ["a"], "k": NaN}', "k"),
+        ('{"index": "tiny", "mentions": ["a"], "k": true}', "k"),
         ('{"index": "tiny", "mentions": ["a"], "threshold": "high"}', "threshold"),
         ('{"index": "tiny"}', "mentions"),
         ('{"index": "tiny", "mentions": ["a"], "kk": 5}', "kk"),
@@ -191,3 +195,69 @@ def test_a_failed_load_is_reported(tmp_path: object) -> None:
 
             time.sleep(0.02)
         assert body["status"] == "failed" and "missing" in body["error"]
+
+
+def test_every_http_error_has_the_one_shape(client: TestClient) -> None:
+    shape = {"error", "limit", "field"}
+    missing = error(client.get("/nowhere"), 404)
+    assert missing.keys() == shape and "no route /nowhere" in missing["error"]
+    response = client.get("/link")
+    wrong = error(response, 405)
+    assert wrong.keys() == shape and wrong["error"] == "method GET not allowed on /link"
+    assert response.headers["allow"] == "POST"
+    headers = {"content-type": "application/json"}
+    bad_bytes = error(client.post("/link", content=b"\xff\xfe{", headers=headers), 422)
+    assert bad_bytes == {
+        "error": "malformed JSON: the body is not UTF-8 JSON",
+        "limit": None,
+        "field": "body",
+    }
+    assert error(client.get("/static/nothing.js"), 404).keys() == shape
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("route", ["/link", "/annotate"])
+def test_a_threshold_that_is_not_finite_is_refused(
+    client: TestClient, route: str, value: str
+) -> None:
+    texts = '"mentions": ["heart attack"]' if route == "/link" else '"text": "heart attack"'
+    payload = f'{{"index": "tiny", {texts}, "threshold": {value}}}'
+    response = client.post(route, content=payload, headers={"content-type": "application/json"})
+    body = error(response, 422)
+    assert body["field"] == "threshold" and "finite" in body["error"]
+
+
+def test_an_unexpected_failure_is_500_in_the_same_shape(
+    make_app: Callable[..., FastAPI], tiny_linker: CountingLinker
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    tiny_linker.index.store.get = broken  # type: ignore[method-assign]
+    try:
+        with TestClient(make_app(), raise_server_exceptions=False) as test_client:
+            body = error(test_client.get("/concepts/tiny/C0027051"), 500)
+    finally:
+        del tiny_linker.index.store.get
+    assert body == {"error": "internal error (RuntimeError)", "limit": None, "field": None}
+
+
+def test_indexes_show_public_fields_only_unless_configured(
+    client: TestClient, tiny_index: ConceptIndex, tiny_linker: CountingLinker
+) -> None:
+    listed = client.get("/indexes").json()["indexes"][0]
+    text = json.dumps(listed)
+    assert "path" not in listed and str(tiny_index.path) not in text
+    manifest = listed["manifest"]
+    assert not {"checksums", "files", "build_seconds"} & manifest.keys()
+    assert manifest["counts"] == tiny_index.manifest.counts
+    vocabulary = {"paths": ["/data/umls/MRCONSO.RRF"], "format": "umls", "sha256": "ab12"}
+    built = dataclasses.replace(tiny_index.manifest, vocabulary=vocabulary)
+    assert public_manifest(built)["vocabulary"] == {"format": "umls", "files": ["MRCONSO.RRF"]}
+    assert "/" not in manifest["encoder"]["model"]  # a local model: its name, not its path
+    assert list(manifest["versions"]) == ["entitylink"]
+    config = ServiceConfig(indexes=(("tiny", tiny_index.path),), show_paths=True)
+    with TestClient(create_app(config, linkers={"tiny": tiny_linker})) as shown:
+        listed = shown.get("/indexes").json()["indexes"][0]
+    assert listed["path"] == str(tiny_index.path)
+    assert listed["manifest"]["checksums"] == tiny_index.manifest.checksums
