@@ -133,6 +133,12 @@ def add_load_options(
         action="store_true",
         help="compare the index's files with its manifest's checksums before loading",
     )
+    group.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="link even with an encoder other than the one that built the index (another "
+        "model, pooling or weights): a warning instead of an error",
+    )
     add_search_param(group)
     if not retrieval:
         return
@@ -161,6 +167,7 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         threads=args.threads,
         mmap=args.mmap,
         verify=args.verify,
+        allow_mismatch=getattr(args, "allow_mismatch", False),
         search_params=dict(args.search_param or []),
         mode=getattr(args, "mode", None),
         weight=getattr(args, "weight", None),

@@ -145,6 +145,7 @@ class Encoder:
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         self.model_name, self.pooling, self.max_length = model, pooling, max_length
+        self.location = location  # the local directory of ``model``, or its hub name
         self.normalize, self.lowercase = normalize, lowercase
         self.dtype, self.quantize, self.backend, self.threads = dtype, quantize, backend, threads
         self.net: Backend

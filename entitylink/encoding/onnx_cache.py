@@ -4,6 +4,7 @@ which writes them)::
 
     $ENTITYLINK_CACHE/onnx/      (default ~/.cache/entitylink/onnx)
       keys.json                  model_key() of checkpoints seen, by their files' sizes and mtimes
+      identities.json            weights_identity() of checkpoints seen, the same way
       <key>/
         model.onnx               float32 graph: input_ids, attention_mask -> last_hidden_state
         model.int8.onnx          int8 weights (onnxruntime dynamic quantisation), on request
@@ -11,7 +12,9 @@ which writes them)::
         tokenizer.json           the checkpoint's fast tokenizer (:data:`.tokens.TOKENIZER_FILE`)
         source.json              what was exported, from where, with which versions
 
-``key`` is a hash of the checkpoint's config and weights (:func:`model_key`).
+``key`` is a hash of the checkpoint's config and weights (:func:`model_key`). An index records
+:func:`weights_identity` of the checkpoint that built it (config, weights and tokenizer files),
+and refuses to link with one whose identity differs.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = [
     "cache_dir",
     "known_key",
     "model_key",
+    "weights_identity",
 ]
 
 CACHE_ENV = "ENTITYLINK_CACHE"
@@ -39,6 +43,15 @@ WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.onnx"}
 SOURCE_FILE = "source.json"  # what was exported, from where, with which versions
 KEYS_FILE = "keys.json"  # in cache_dir(): known_key's memo
+IDENTITIES_FILE = "identities.json"  # in cache_dir(): weights_identity's memo
+# what makes two checkpoints give the same vectors: config, weights and tokenizer
+IDENTITY_FILES = (
+    *WEIGHT_FILES,
+    "tokenizer.json",
+    "vocab.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
 
 
 def cache_dir() -> Path:
@@ -47,11 +60,10 @@ def cache_dir() -> Path:
     return Path(root).expanduser() / "onnx"
 
 
-def model_key(location: str) -> str:
-    """A hash of the checkpoint's config and weights (of its name, for a hub model)."""
-    digest = hashlib.sha256(f"entitylink-onnx-{EXPORT_VERSION}".encode())
+def _hash_files(location: str, names: tuple[str, ...], prefix: str) -> str:
+    digest = hashlib.sha256(prefix.encode())
     directory = Path(location)
-    files = [directory / name for name in WEIGHT_FILES if (directory / name).is_file()]
+    files = [directory / name for name in names if (directory / name).is_file()]
     if not files:
         digest.update(location.encode())
     for path in files:
@@ -62,25 +74,50 @@ def model_key(location: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def known_key(location: str) -> str:
-    """:func:`model_key`, remembered by the files' sizes and mtimes (hashing 400 MB of BERT
-    weights at every load would cost a second)."""
+def model_key(location: str) -> str:
+    """A hash of the checkpoint's config and weights (of its name, for a hub model)."""
+    return _hash_files(location, WEIGHT_FILES, f"entitylink-onnx-{EXPORT_VERSION}")
+
+
+def weights_identity(location: str) -> str | None:
+    """``"sha256:HEX"`` of a local checkpoint's config, weights and tokenizer files, remembered
+    by their sizes and mtimes (a second for 400 MB the first time, a few stats after); None for
+    a hub name (its files are not resolved here)."""
+    if not Path(location).is_dir():
+        return None
+    prefix = "entitylink-identity-1"
+    return f"sha256:{_memoised(location, IDENTITY_FILES, IDENTITIES_FILE, prefix, prefix)}"
+
+
+def _memoised(location: str, names: tuple[str, ...], memo_name: str, prefix: str, tag: str) -> str:
+    """:func:`_hash_files`, remembered in ``cache_dir()/memo_name`` by the files' sizes and
+    mtimes; an unwritable cache only loses the memo."""
     directory = Path(location)
     stats = [
         f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in (directory / name for name in WEIGHT_FILES)
+        for p in (directory / name for name in names)
         if p.is_file()
     ]
-    memo = cache_dir() / KEYS_FILE
-    stamp = f"{directory.resolve() if stats else location}|{'|'.join(stats)}|{EXPORT_VERSION}"
+    memo = cache_dir() / memo_name
+    stamp = f"{directory.resolve() if stats else location}|{'|'.join(stats)}|{tag}"
     try:
         known: dict[str, str] = json.loads(memo.read_text())
     except (OSError, ValueError):
         known = {}
     if stamp not in known:
-        known[stamp] = model_key(location)
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        partial = memo.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(known, indent=1) + "\n")
-        partial.replace(memo)
+        known[stamp] = _hash_files(location, names, prefix)
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            partial = memo.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(json.dumps(known, indent=1) + "\n")
+            partial.replace(memo)
+        except OSError:
+            pass
     return known[stamp]
+
+
+def known_key(location: str) -> str:
+    """:func:`model_key`, remembered by the files' sizes and mtimes (hashing 400 MB of BERT
+    weights at every load would cost a second)."""
+    prefix = f"entitylink-onnx-{EXPORT_VERSION}"
+    return _memoised(location, WEIGHT_FILES, KEYS_FILE, prefix, str(EXPORT_VERSION))

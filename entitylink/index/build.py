@@ -35,6 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..encoding.encoder import Encoder
+from ..encoding.onnx_cache import weights_identity
 from ..errors import IndexFormatError
 from ..files import writing
 from ..records import Concept
@@ -175,6 +176,7 @@ def build_index(
                 files=_sizes(tmp),
                 build_seconds=round(time.perf_counter() - started, 2),
                 checksums=checksums,
+                encoder_identity=encoder_identity(encoder),
             ).write(tmp)
     logger.info("wrote %s: %d concepts, %d names", out, counts["concepts"], counts["names"])
     return ConceptIndex.load(out)
@@ -239,6 +241,15 @@ def reindex(
             ).write(tmp)
     logger.info("wrote %s: %s from %s", out, spec, src.path)
     return ConceptIndex.load(out)
+
+
+def encoder_identity(encoder: Encoder) -> dict[str, str]:
+    """The manifest's ``encoder_identity``: a hash of the weights and tokenizer files of a local
+    model directory (:func:`~entitylink.encoding.onnx_cache.weights_identity`); empty for a hub
+    name."""
+    location = getattr(encoder, "location", None)  # encoders of tests may have none
+    identity = weights_identity(location) if isinstance(location, str) else None
+    return {"weights": identity} if identity is not None else {}
 
 
 def flat_vectors(index: ConceptIndex, path: Path) -> np.memmap[Any, Any]:

@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import IndexFormatError
 from .checksums import verify_checksums
@@ -21,6 +24,15 @@ from .store import ConceptStore
 from .vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
+
+NORM_PROBES = 64  # stored vectors whose norms are checked at every load (normalised encoders)
+# how far from 1 a probe's norm may be: exact specs keep float32 vectors (norm 1 +- 1e-6),
+# the others (SQ, PQ) keep approximations
+NORM_SLACK_EXACT, NORM_SLACK_APPROXIMATE = 0.01, 0.5
+# a cosine above 1 + this is no cosine: the vectors are damaged. Approximate codes overshoot:
+# on the 1,658-name sample, SQ8 scored up to 1.0008 and IVF16,SQ4 up to 1.022
+SCORE_SLACK_EXACT, SCORE_SLACK_APPROXIMATE = 0.05, 0.5
+_EXACT_SPEC = re.compile(r"Flat|HNSW\d+(,Flat)?|IDMap,Flat")
 
 
 def verify_index(path: str | Path) -> ConceptIndex:
@@ -64,9 +76,7 @@ class ConceptIndex:
         """
         path = Path(path)
         manifest = IndexManifest.read(path)
-        if verify and not manifest.checksums:
-            logger.warning("%s records no checksums; rebuild it to get them", path)
-        elif verify:
+        if verify:  # no checksums is an error here too: nothing would be verified
             verify_checksums(path, manifest.checksums)
         params = {**manifest.index.get("search_params", {}), **(search_params or {})}
         vectors = VectorIndex.load(path / VECTORS, mmap=mmap, search_params=params)
@@ -87,7 +97,38 @@ class ConceptIndex:
                 f"{path}: vectors have dimension {vectors.dim}, "
                 f"the manifest's encoder {manifest.encoder['dim']}"
             )
+        if manifest.encoder.get("normalize", True):
+            _check_norms(path, vectors, manifest.index["spec"])
+            exact = _EXACT_SPEC.fullmatch(manifest.index["spec"]) is not None
+            vectors.score_limit = 1.0 + (SCORE_SLACK_EXACT if exact else SCORE_SLACK_APPROXIMATE)
         sparse = None
         if isinstance(manifest.index.get("sparse"), dict):
             sparse = SparseIndex.load(path, manifest.index["sparse"], names)
         return cls(path, manifest, vectors, store, sparse)
+
+
+def _check_norms(path: Path, vectors: VectorIndex, spec: str) -> None:
+    """Refuse an index of normalised vectors when one of :data:`NORM_PROBES` stored vectors,
+    spread over the rows, is not of norm 1 (a damaged file: a flipped exponent bit gives norms
+    in the thousands). About a millisecond; an index that cannot give vectors back (IVF
+    without a direct map) is not probed."""
+    total = len(vectors)
+    if total == 0:
+        return
+    count = min(NORM_PROBES, total)  # rows spread evenly, first and last included
+    spread = {(total - 1) * i // max(count - 1, 1) for i in range(count)}
+    rows = np.array(sorted(spread), dtype=np.int64)  # (np.unique costs 5 ms on first use)
+    try:
+        stored = vectors.index.reconstruct_batch(rows)  # one call: 0.3 ms cold, a loop 6 ms
+    except RuntimeError:
+        return
+    norms = np.linalg.norm(stored.astype(np.float64), axis=1)
+    slack = NORM_SLACK_EXACT if _EXACT_SPEC.fullmatch(spec) else NORM_SLACK_APPROXIMATE
+    bad = ~np.isfinite(norms) | (np.abs(norms - 1.0) > slack)
+    if bad.any():
+        row = int(rows[np.argmax(bad)])
+        raise IndexFormatError(
+            f"{path}: stored vector {row} has norm {norms[np.argmax(bad)]:.4g}, but the "
+            "encoder normalises its vectors (norm 1): the vector file is damaged; run "
+            "entitylink verify on the index directory, or rebuild it"
+        )

@@ -1,10 +1,15 @@
 """The manifest of an index directory: what built it, from what, the sizes and checksums of its
-files.
+files, the identity of its encoder's weights, and a checksum of itself.
 
 ``IndexManifest.read`` refuses a directory whose files are missing, truncated or from another
-format version, and a manifest that lacks a key or holds a value of the wrong type (the error
-names the key), so an index that loads is an index that is whole. Checksums are compared only
-on request (:func:`~entitylink.index.checksums.verify_checksums`, ``entitylink verify``).
+format version, a manifest that lacks a key or holds a value of the wrong type (the error
+names the key), one whose own checksum does not match (edited or damaged), and one that names a
+file outside the directory or anything but a regular file (:mod:`.integrity`), so an index that
+loads is an index that is whole. The files' checksums are compared only on request
+(:func:`~entitylink.index.checksums.verify_checksums`, ``entitylink verify``).
+
+Format 2 (entitylink 0.2) added ``manifest_checksum`` and ``encoder_identity``; a format 1
+index still loads, with one warning that its manifest cannot be checked (rebuild it).
 """
 
 from __future__ import annotations
@@ -23,18 +28,30 @@ from packaging.version import Version
 from .._version import __version__
 from ..errors import IndexFormatError
 from ..files import commit_file, temporary_file
-from .layout import MANIFEST
+from .integrity import SELF_CHECKSUM, contained, manifest_checksum
+from .layout import CONCEPTS, MANIFEST, SPARSE_FILES, VECTORS
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: manifest_checksum and encoder_identity (entitylink 0.2)
+READABLE = (1, FORMAT_VERSION)  # format 1 loads with a warning: its manifest is unchecked
 # keys inside the manifest's sections that loading and linking read, with their types
 _NESTED: dict[str, dict[str, type]] = {
     "encoder": {"model": str, "dim": int},
     "index": {"spec": str},
     "counts": {"concepts": int, "names": int},
 }
-_SECTIONS = ("encoder", "index", "counts", "vocabulary", "files", "versions", "checksums")
+_SECTIONS = (
+    "encoder",
+    "index",
+    "counts",
+    "vocabulary",
+    "files",
+    "versions",
+    "checksums",
+    "encoder_identity",
+)
+_warned_old: set[Path] = set()  # format 1 directories already warned about
 
 
 def library_versions() -> dict[str, str]:
@@ -64,9 +81,13 @@ class IndexManifest:
     files: dict[str, int]
     build_seconds: float
     checksums: dict[str, str] = field(default_factory=dict)  # absent before entitylink 0.2
+    # which weights built the index: {"weights": "sha256:..."} for a local model directory
+    encoder_identity: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=library_versions)
     created_at: str = field(default_factory=now_utc)
     format_version: int = FORMAT_VERSION
+    # of the other keys (:mod:`.integrity`), written by write(); absent in format 1
+    manifest_checksum: str = field(default="", compare=False)
 
     def write(self, directory: Path) -> None:
         """Write ``directory/manifest.json`` atomically: a temporary file beside it, renamed
@@ -74,9 +95,11 @@ class IndexManifest:
         new one. The one writer of manifests (build, reindex, add_sparse, set_hybrid_weight);
         callers name the target of a failed write (:func:`~entitylink.files.writing`)."""
         path = directory / MANIFEST
+        data = {**asdict(self), "format_version": FORMAT_VERSION}
+        data[SELF_CHECKSUM] = manifest_checksum(data)
         tmp = temporary_file(path)
         try:
-            tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+            tmp.write_text(json.dumps(data, indent=2) + "\n")
             commit_file(tmp, path, overwrite=True)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -84,9 +107,10 @@ class IndexManifest:
 
     @classmethod
     def read(cls, directory: Path) -> IndexManifest:
-        """Read and check ``manifest.json``: format version, files present with their sizes."""
+        """Read and check ``manifest.json``: the names it gives (inside the directory, regular
+        files), its own checksum, format version, files present with their sizes."""
         path = directory / MANIFEST
-        if not path.is_file():
+        if contained(directory, MANIFEST) is None:
             raise IndexFormatError(f"{directory}: not an index directory (no {MANIFEST})")
         try:
             data = json.loads(path.read_text())
@@ -96,11 +120,12 @@ class IndexManifest:
             raise IndexFormatError(f"{path}: cannot read the manifest: {exc}") from exc
         _check_keys(path, data)
         manifest = cls(**data)
-        if manifest.format_version != FORMAT_VERSION:
+        if manifest.format_version not in READABLE:
             raise IndexFormatError(
                 f"{directory}: index format {manifest.format_version}, this entitylink reads "
-                f"format {FORMAT_VERSION}; rebuild the index with this version"
+                f"formats {READABLE[0]} to {FORMAT_VERSION}; rebuild the index with this version"
             )
+        _check_self(directory, data)
         built_by = manifest.versions.get("entitylink", "0")
         if Version(built_by) > Version(__version__):
             logger.warning(
@@ -109,14 +134,42 @@ class IndexManifest:
                 built_by,
                 __version__,
             )
+        # every name first, before any file is stat'ed by size or opened
+        named = {*manifest.files, *manifest.checksums, VECTORS, CONCEPTS, *SPARSE_FILES}
+        found = {name: contained(directory, name) for name in sorted(named)}
         for name, size in sorted(manifest.files.items()):
-            actual = (directory / name).stat().st_size if (directory / name).exists() else None
+            entry = found[name]
+            actual = entry.st_size if entry is not None else None
             if actual != size:
                 raise IndexFormatError(
                     f"{directory / name}: {'missing' if actual is None else f'{actual} bytes'}, "
                     f"the manifest says {size} bytes: the index is truncated or altered; rebuild it"
                 )
         return manifest
+
+
+def _check_self(directory: Path, data: dict[str, Any]) -> None:
+    """Compare the manifest with its own checksum (format 2); warn once about format 1."""
+    recorded = data.get(SELF_CHECKSUM)
+    if data.get("format_version", FORMAT_VERSION) < 2:
+        if directory not in _warned_old:
+            _warned_old.add(directory)
+            logger.warning(
+                "%s: index format 1 (before entitylink 0.2): its manifest has no checksum and no "
+                "encoder identity, so edits to it go unnoticed; rebuild the index to get them",
+                directory,
+            )
+        return
+    if not recorded:
+        raise IndexFormatError(
+            f"{directory / MANIFEST}: no manifest_checksum, which format 2 always records: the "
+            "manifest was edited; rebuild the index or get a sound copy"
+        )
+    if manifest_checksum(data) != recorded:
+        raise IndexFormatError(
+            f"{directory / MANIFEST}: the manifest differs from its own checksum (edited or "
+            "damaged since the build); run entitylink verify, rebuild the index or get a sound copy"
+        )
 
 
 def _defect(path: Path, what: str) -> IndexFormatError:
@@ -147,7 +200,10 @@ def _check_keys(path: Path, data: Any) -> None:
         _check_type(path, f"files.{name}", size, int)
     for name, checksum in data.get("checksums", {}).items():
         _check_type(path, f"checksums.{name}", checksum, str)
+    for name, value in data.get("encoder_identity", {}).items():
+        _check_type(path, f"encoder_identity.{name}", value, str)
     _check_type(path, "format_version", data.get("format_version", FORMAT_VERSION), int)
+    _check_type(path, SELF_CHECKSUM, data.get(SELF_CHECKSUM, ""), str)
     _check_type(path, "build_seconds", data["build_seconds"], float)
     built_by = data.get("versions", {}).get("entitylink", "0")
     if not isinstance(built_by, str) or not _is_version(built_by):

@@ -88,6 +88,8 @@ class VectorIndex:
         # few queries: OpenMP threads spinning on a busy machine cost ~100 ms a query)
         self.threads: int | None = None
         self.search_params = dict(search_params or {})
+        # scores above it mean damaged vectors (set on load for normalised encoders: 1 + slack)
+        self.score_limit: float | None = None
         if self.search_params:
             text = ",".join(f"{k}={v}" for k, v in self.search_params.items())
             try:
@@ -162,7 +164,22 @@ class VectorIndex:
                 scores, rows = self.index.search(queries, k, params=params)
         except RuntimeError as exc:
             raise unreadable(self.path, exc) from exc
+        self._check_scores(scores, rows)
         return scores, rows
+
+    def _check_scores(self, scores: NDArray[np.float32], rows: NDArray[np.int64]) -> None:
+        """Refuse scores that cosines of unit vectors cannot be (above :attr:`score_limit`,
+        NaN, infinite): the vector file is damaged."""
+        if self.score_limit is None:
+            return
+        found = scores[rows >= 0]
+        if found.size and not (np.isfinite(found).all() and found.max() <= self.score_limit):
+            worst = found[~np.isfinite(found)][:1] if not np.isfinite(found).all() else found.max()
+            raise IndexFormatError(
+                f"{self.path or 'the FAISS index'}: a search scored {float(np.max(worst)):.4g}, "
+                f"but the index holds unit vectors (cosines at most 1): the vector file is "
+                "damaged; run entitylink verify on the index directory, or rebuild it"
+            )
 
     def save(self, path: Path) -> str:
         """Write the index to ``path``, hashed as it is written; returns its checksum.

@@ -1,7 +1,10 @@
 """Is this encoder the one that built the index? Loading it as the options say, and checking it.
 
 Another model or pooling (even of the same dimension) gives vectors that mean nothing to the
-index: refused. Another backend, dtype or quantisation changes the arithmetic, not the meaning:
+index: refused. So do other weights under the same name (a model directory rewritten by
+``train --overwrite``): the manifest's ``encoder_identity`` is compared with a hash of the
+directory's weights and tokenizer files (memoised by their sizes and mtimes, a few stats per
+load). Another backend, dtype or quantisation changes the arithmetic, not the meaning:
 accepted, and measured on :data:`PROBES` of the index's names, whose new vectors are compared
 with the stored ones (a warning below :data:`TOLERANCE`). Other differing settings
 (``max_length``...) are logged.
@@ -15,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..encoding.encoder import Encoder
+from ..encoding.onnx_cache import weights_identity
 from ..encoding.threads import SMALL_INPUT
 from ..errors import IndexFormatError, MissingDependencyError, ModelLoadError
 from ..index.build import ConceptIndex
@@ -68,6 +72,11 @@ def check_encoder(encoder: Encoder, index: ConceptIndex, *, allow_mismatch: bool
             f"{index.path}: built with {expected['model']} (dimension {expected['dim']}), "
             f"but the encoder {encoder.model_name} has dimension {encoder.dim}"
         )
+    _check_identity(encoder, index, allow_mismatch)
+    if not getattr(
+        encoder, "normalize", True
+    ):  # its scores are not cosines: no bound to check them against
+        index.vectors.score_limit = None
     ours, recorded = DEFAULTS | encoder.config(), DEFAULTS | expected
     differs = {k: v for k, v in ours.items() if recorded.get(k, v) != v}
     refused = {k: v for k, v in differs.items() if k in MUST_MATCH}
@@ -83,6 +92,26 @@ def check_encoder(encoder: Encoder, index: ConceptIndex, *, allow_mismatch: bool
     numeric = {k: v for k, v in differs.items() if k in NUMERIC}
     if numeric:
         _compare_vectors(encoder, index, numeric)
+
+
+def _check_identity(encoder: Encoder, index: ConceptIndex, allow_mismatch: bool) -> None:
+    """Refuse weights other than those that built the index (unless ``allow_mismatch``)."""
+    recorded = index.manifest.encoder_identity.get("weights")
+    location = getattr(encoder, "location", None)
+    if recorded is None or location is None:
+        return
+    ours = weights_identity(location)
+    if ours is None or ours == recorded:
+        return
+    message = (
+        f"{index.path}: built with other weights than those of {encoder.model_name} now "
+        f"(its files' hash is {ours}, the index records {recorded}: retrained or replaced "
+        "since the build); rebuild the index with these weights, restore the old ones, or "
+        "pass allow_mismatch=True (--allow-mismatch)"
+    )
+    if not allow_mismatch:
+        raise IndexFormatError(message)
+    logger.warning("%s; linking anyway (allow_mismatch)", message.split(";")[0])
 
 
 def _compare_vectors(encoder: Encoder, index: ConceptIndex, differs: dict[str, Any]) -> None:

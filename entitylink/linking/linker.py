@@ -83,7 +83,13 @@ class Linker:
         )
         encoder = load_encoder(index, options)
         index.vectors.threads = options.threads
-        return cls(encoder, index, mode=options.mode, weight=options.weight)
+        return cls(
+            encoder,
+            index,
+            allow_mismatch=options.allow_mismatch,
+            mode=options.mode,
+            weight=options.weight,
+        )
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""

@@ -61,7 +61,11 @@ class LoadOptions:
     mmap
         Memory-map the FAISS file (default) instead of reading it into memory.
     verify
-        Compare every file with the manifest's checksums before loading.
+        Compare every file with the manifest's checksums before loading (an index without
+        checksums is then an error).
+    allow_mismatch
+        Link with an encoder other than the one that built the index (another model, pooling
+        or weights), with a warning, instead of refusing.
     search_params
         FAISS search parameters (``efSearch``, ``nprobe``...) over the manifest's.
     mode, weight
@@ -76,6 +80,7 @@ class LoadOptions:
     threads: int | None = None
     mmap: bool = True
     verify: bool = False
+    allow_mismatch: bool = False
     search_params: Mapping[str, int] = dataclasses.field(default_factory=dict)
     mode: str | None = None
     weight: float | None = None

@@ -24,6 +24,7 @@ from entitylink import (
 )
 from entitylink.index.build import reindex
 from entitylink.index.layout import CONCEPTS, MANIFEST, VECTORS
+from tests.index.manifests import restamp
 from tests.paths import SAMPLES
 
 FEW = [
@@ -39,14 +40,13 @@ def copy_of(index: ConceptIndex, tmp_path: Path) -> Path:
 
 
 def edit_manifest(path: Path, **changes: object) -> None:
-    data = json.loads((path / MANIFEST).read_text())
-    data.update(changes)
-    (path / MANIFEST).write_text(json.dumps(data))
+    """Change the manifest as a tool would, its own checksum recomputed."""
+    restamp(path, lambda data: data.update(changes))
 
 
 def test_manifest_records_the_build(tiny_index: ConceptIndex, tiny_encoder: Encoder) -> None:
     manifest = tiny_index.manifest
-    assert manifest.format_version == 1
+    assert manifest.format_version == 2
     assert manifest.encoder == tiny_encoder.config()
     assert manifest.index == {"spec": "Flat", "metric": "inner_product", "search_params": {}}
     assert manifest.counts == {"concepts": 300, "names": 1658}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -10,9 +9,10 @@ import pytest
 from entitylink import ConceptIndex, Encoder, IndexFormatError, build_index, read_vocabulary
 from entitylink.index.build import reindex
 from entitylink.index.checksums import verify_checksums
-from entitylink.index.layout import MANIFEST, SPARSE_FILES, SPARSE_MATRIX
+from entitylink.index.layout import SPARSE_FILES, SPARSE_MATRIX
 from entitylink.index.sparse import DEFAULT_WEIGHT, SparseIndex
 from entitylink.records import Concept
+from tests.index.manifests import restamp
 from tests.paths import SAMPLES
 
 NAMES = ["asthma", "bronchial asthma", "fever", "hay fever", "gout"]
@@ -109,9 +109,8 @@ def test_npz_of_another_index_is_refused(
     )
     copy = _copy(hybrid_index, tmp_path / "mixed")
     shutil.copy(other.path / SPARSE_MATRIX, copy / SPARSE_MATRIX)
-    manifest = json.loads((copy / MANIFEST).read_text())
-    manifest["files"][SPARSE_MATRIX] = (copy / SPARSE_MATRIX).stat().st_size  # sizes agree
-    (copy / MANIFEST).write_text(json.dumps(manifest))
+    size = (copy / SPARSE_MATRIX).stat().st_size
+    restamp(copy, lambda manifest: manifest["files"].update({SPARSE_MATRIX: size}))  # sizes agree
     with pytest.raises(IndexFormatError, match="belongs to another index"):
         ConceptIndex.load(copy)
 

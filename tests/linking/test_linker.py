@@ -16,7 +16,7 @@ from entitylink import (
     ModelLoadError,
     build_index,
 )
-from entitylink.index.layout import MANIFEST
+from tests.index.manifests import restamp
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +172,7 @@ def test_from_dir_names_the_fix_when_the_model_is_gone(
 ) -> None:
     copy = tmp_path / "index"
     shutil.copytree(sample_index.path, copy)
-    manifest = (copy / MANIFEST).read_text()
-    model = sample_index.manifest.encoder["model"]
-    (copy / MANIFEST).write_text(manifest.replace(f'"{model}"', '"/gone/model-dir"'))
+    restamp(copy, lambda manifest: manifest["encoder"].update(model="/gone/model-dir"))
     with pytest.raises(ModelLoadError) as error:
         Linker.from_dir(copy)
     message = str(error.value)
