@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,9 +38,13 @@ logger = logging.getLogger(__name__)
 
 
 def is_index(path: Path) -> bool:
-    """Whether ``path`` is an entitylink index directory: its manifest parses as ours."""
+    """Whether ``path`` is an entitylink index directory: its manifest, a regular file (a FIFO
+    or a device there is never opened), parses as ours."""
+    manifest = path / MANIFEST
     try:
-        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        if not stat.S_ISREG(manifest.lstat().st_mode):
+            return False
+        data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(data, dict) and {"format_version", "encoder", "files"} <= data.keys()

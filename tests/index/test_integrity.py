@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,14 @@ class Touched:
     def outside(self, directory: Path) -> list[str]:
         self.recording = False
         root = os.path.realpath(directory)
-        # Python's own source files (linecache, logging's caller lookup) are not index data
-        data = [p for p in self.paths if p and not p.endswith((".py", ".pyc"))]
+        # Python's own source files (linecache, logging's caller lookup), the running script's
+        # included (`.venv/bin/pytest` has no .py suffix), are not index data
+        script = os.path.realpath(sys.argv[0])
+        data = [
+            p
+            for p in self.paths
+            if p and not p.endswith((".py", ".pyc")) and os.path.realpath(p) != script
+        ]
         return [p for p in data if not os.path.realpath(p).startswith(root)]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from entitylink import Concept, ConceptIndex, Encoder, IndexExistsError, build_index
-from entitylink.index.swap import remove_stale
+from entitylink.index.swap import is_index, remove_stale
 
 FEW = [Concept("C1", "asthma"), Concept("C2", "fever")]
 
@@ -169,3 +169,12 @@ def test_out_dot_in_an_empty_directory_builds_there(
     assert here.stat().st_ino == inode  # filled in place: the shell standing in it sees it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]  # no build directory left
     assert not [p for p in here.iterdir() if p.name.startswith(".")]
+
+
+def test_a_fifo_named_manifest_is_not_an_index_and_never_opened(tmp_path: Path) -> None:
+    """``build-index --overwrite`` asks whether --out holds an index: a FIFO in the manifest's
+    place would block a reader forever; it is not read, and the directory is not an index."""
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "manifest.json")
+    assert not is_index(out)
