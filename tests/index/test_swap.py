@@ -90,16 +90,21 @@ def test_final_rename_with_overwrite_still_refuses_user_data(
     assert (out / "data.csv").read_text() == "a,b\n"
 
 
-def test_stale_build_directories_of_dead_processes_are_removed(
-    tmp_path: Path, tiny_encoder: Encoder
-) -> None:
+def _dead_pid() -> int:
+    """The process ID of a process that has exited."""
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         text=True,
         capture_output=True,
         check=True,
     )
-    pid = int(dead.stdout)
+    return int(dead.stdout)
+
+
+def test_stale_build_directories_of_dead_processes_are_removed(
+    tmp_path: Path, tiny_encoder: Encoder
+) -> None:
+    pid = _dead_pid()
     stale = tmp_path / f".idx.building-{pid}-abc123"
     stale.mkdir()
     (stale / "vectors.npy").write_bytes(b"\0" * 1000)
@@ -118,15 +123,9 @@ def test_stale_build_directories_of_dead_processes_are_removed(
 def test_a_dead_builds_aside_index_is_restored_when_out_is_missing(
     tmp_path: Path, tiny_encoder: Encoder
 ) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        text=True,
-        capture_output=True,
-        check=True,
-    )
     out = tmp_path / "idx"
     build_index([Concept("C1", "asthma")], tiny_encoder, out, progress=False)
-    aside = tmp_path / f".idx.old-{int(dead.stdout)}-xyz"
+    aside = tmp_path / f".idx.old-{_dead_pid()}-xyz"
     aside.mkdir()
     out.rename(aside / "idx")  # killed between moving the old index aside and the new one in
     remove_stale(out)
