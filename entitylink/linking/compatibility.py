@@ -125,8 +125,8 @@ def _compare_vectors(encoder: Encoder, index: ConceptIndex, differs: dict[str, A
         return
     names = index.store.lookup(rows)
     texts = [names[r].name for r in rows]
-    # in small batches, on the one-thread session of single mentions: loading must not also
-    # create (and hold) the batch session, with its own packed weights (~80 MB, int8-block)
+    # in small batches, each on one thread: a load that ran a two-part batch held its buffers
+    # (RSS after load 216 -> 240 MB on MEDIC, int8-block) before any query needed them
     fresh = np.vstack(
         [encoder.encode(texts[i : i + SMALL_INPUT]) for i in range(0, len(texts), SMALL_INPUT)]
     )

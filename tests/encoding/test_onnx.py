@@ -136,14 +136,22 @@ def test_linking_a_torch_index_with_onnx_warns_only_beyond_tolerance(
     assert "differ (min cosine" in caplog.text and "'backend': 'onnx'" in caplog.text
 
 
-def test_the_load_time_check_makes_only_the_single_mention_session(
+def test_one_session_holds_the_weights_for_single_mentions_and_batches(
     tiny_index: ConceptIndex, onnx_cache: Path
 ) -> None:
-    """Each session holds its own packed weights (~80 MB for MiniLM int8-block): comparing the
-    index's vectors at load must not create the batch session too."""
+    """The packed weights are held once (a second session of MiniLM int8-block held ~80 MB
+    more): a batch on two threads runs in two parts on the same session, with the vectors of
+    one part at a time."""
     linker = Linker.from_dir(tiny_index.path, backend="onnx", threads=None)
-    assert len(linker.index.vectors) > 8  # the check encodes more names than a small input
-    assert set(linker.encoder.net._sessions) == {1}
+    net = linker.encoder.net
+    session = net.session
+    names = [f"fever {i}" for i in range(40)] + ["heart attack", "asthma"]
+    linker.link(["fever"], k=2)
+    linker.link(names, k=2)
+    whole = Encoder.from_config(tiny_index.manifest.encoder, backend="onnx", threads=1)
+    parts = Encoder.from_config(tiny_index.manifest.encoder, backend="onnx", threads=3)
+    np.testing.assert_allclose(whole.encode(names), parts.encode(names), atol=1e-6)
+    assert net.session is session and parts.net._pool_size == 3
 
 
 NO_TORCH = """
