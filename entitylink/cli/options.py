@@ -69,9 +69,6 @@ def add_vocab_format(parser: argparse.ArgumentParser, formats: Sequence[str]) ->
     )
 
 
-MODES = ("dense", "sparse", "hybrid")  # entitylink.linking.options.MODES, without importing it
-
-
 def _key_value(text: str) -> tuple[str, int]:
     key, sep, value = text.partition("=")
     if not sep or not value.isdigit():
@@ -99,7 +96,7 @@ def add_load_options(
     """How the index and its encoder are loaded (:class:`~entitylink.LoadOptions`): the same
     flags, defaults and meaning on every command that links (``retrieval``: with ``--mode``
     and ``--weight``)."""
-    from ..linking.options import BACKEND_CHOICES, QUANTIZE_CHOICES
+    from ..linking.options import BACKEND_CHOICES, MODES, QUANTIZE_CHOICES
 
     group = parser.add_argument_group("loading (the defaults are the fast path)")
     group.add_argument(

@@ -23,10 +23,10 @@ from ..errors import IndexFormatError, InputError
 from ..index.directory import ConceptIndex
 from ..index.sparse import SparseIndex
 from ..index.vectors import RowSelector
+from .options import MODES
 
 logger = logging.getLogger(__name__)
 
-MODES = ("dense", "sparse", "hybrid")
 Hits = tuple[NDArray[np.float32], NDArray[np.int64]]
 
 
