@@ -244,7 +244,8 @@ def prepare_serving_encoder(config: dict[str, Any]) -> None:
     """Export and quantise the encoder that linking runs by default (ONNX int8-block), now,
     so that the first ``link`` is as fast as the next and imports no torch. A model that
     cannot be exported is left to torch, with a warning."""
-    from ..encoding.encoder import Encoder
+    from ..encoding.models import resolve_model
+    from ..encoding.onnx import onnx_files
     from ..errors import EntityLinkError
     from ..linking.options import LoadOptions
 
@@ -254,8 +255,8 @@ def prepare_serving_encoder(config: dict[str, Any]) -> None:
     logger.info(
         "preparing the serving encoder (ONNX %s, cached once per model)", settings["quantize"]
     )
-    try:
-        Encoder.from_config(config, **settings)
+    try:  # the graph's files only: no session is needed to make them
+        onnx_files(resolve_model(config["model"]), settings["quantize"])
     except (EntityLinkError, ValueError, OSError) as exc:
         logger.warning(
             "the serving encoder could not be prepared (%s); link with --backend torch", exc
