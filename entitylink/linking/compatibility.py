@@ -116,13 +116,11 @@ def _check_identity(encoder: Encoder, index: ConceptIndex, allow_mismatch: bool)
 
 def _compare_vectors(encoder: Encoder, index: ConceptIndex, differs: dict[str, Any]) -> None:
     """Warn when this encoder's vectors of some index names differ from the stored ones."""
-    vectors, total = index.vectors, len(index.vectors)
-    rows = sorted({int(r) for r in np.linspace(0, total - 1, min(PROBES, total))})
-    try:
-        stored = np.vstack([vectors.index.reconstruct(r) for r in rows])
-    except RuntimeError:  # an IVF index without a direct map: nothing to compare with
+    sample = index.vectors.spread(PROBES)
+    if sample is None:  # an IVF index without a direct map: nothing to compare with
         logger.info("%s: cannot read stored vectors back to compare encoders", index.path)
         return
+    rows, stored = sample[0].tolist(), sample[1]
     names = index.store.lookup(rows)
     texts = [names[r].name for r in rows]
     # in small batches, each on one thread: a load that ran a two-part batch held its buffers
