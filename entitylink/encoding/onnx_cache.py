@@ -44,6 +44,8 @@ FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int
 SOURCE_FILE = "source.json"  # what was exported, from where, with which versions
 KEYS_FILE = "keys.json"  # in cache_dir(): known_key's memo
 IDENTITIES_FILE = "identities.json"  # in cache_dir(): weights_identity's memo
+KEY_PREFIX = f"entitylink-onnx-{EXPORT_VERSION}"  # what model_key hashes first
+IDENTITY_PREFIX = "entitylink-identity-1"  # what weights_identity hashes first
 # what makes two checkpoints give the same vectors: config, weights and tokenizer
 IDENTITY_FILES = (
     *WEIGHT_FILES,
@@ -76,7 +78,7 @@ def _hash_files(location: str, names: tuple[str, ...], prefix: str) -> str:
 
 def model_key(location: str) -> str:
     """A hash of the checkpoint's config and weights (of its name, for a hub model)."""
-    return _hash_files(location, WEIGHT_FILES, f"entitylink-onnx-{EXPORT_VERSION}")
+    return _hash_files(location, WEIGHT_FILES, KEY_PREFIX)
 
 
 def weights_identity(location: str) -> str | None:
@@ -85,13 +87,12 @@ def weights_identity(location: str) -> str | None:
     a hub name (its files are not resolved here)."""
     if not Path(location).is_dir():
         return None
-    prefix = "entitylink-identity-1"
-    return f"sha256:{_memoised(location, IDENTITY_FILES, IDENTITIES_FILE, prefix, prefix)}"
+    return f"sha256:{_memoised(location, IDENTITY_FILES, IDENTITIES_FILE, IDENTITY_PREFIX)}"
 
 
-def _memoised(location: str, names: tuple[str, ...], memo_name: str, prefix: str, tag: str) -> str:
+def _memoised(location: str, names: tuple[str, ...], memo_name: str, prefix: str) -> str:
     """:func:`_hash_files`, remembered in ``cache_dir()/memo_name`` by the files' sizes and
-    mtimes; an unwritable cache only loses the memo."""
+    mtimes (and ``prefix``, which versions the hash); an unwritable cache only loses the memo."""
     directory = Path(location)
     stats = [
         f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
@@ -99,7 +100,7 @@ def _memoised(location: str, names: tuple[str, ...], memo_name: str, prefix: str
         if p.is_file()
     ]
     memo = cache_dir() / memo_name
-    stamp = f"{directory.resolve() if stats else location}|{'|'.join(stats)}|{tag}"
+    stamp = f"{directory.resolve() if stats else location}|{'|'.join(stats)}|{prefix}"
     try:
         known: dict[str, str] = json.loads(memo.read_text())
     except (OSError, ValueError):
@@ -119,5 +120,4 @@ def _memoised(location: str, names: tuple[str, ...], memo_name: str, prefix: str
 def known_key(location: str) -> str:
     """:func:`model_key`, remembered by the files' sizes and mtimes (hashing 400 MB of BERT
     weights at every load would cost a second)."""
-    prefix = f"entitylink-onnx-{EXPORT_VERSION}"
-    return _memoised(location, WEIGHT_FILES, KEYS_FILE, prefix, str(EXPORT_VERSION))
+    return _memoised(location, WEIGHT_FILES, KEYS_FILE, KEY_PREFIX)
