@@ -26,6 +26,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """An integer of at least 0 (``--query-cache``); otherwise a usage error."""
+    if text.strip() == "0":
+        return 0
+    return positive_int(text)
+
+
 class DeprecatedAlias(argparse.Action):
     """Store the value like the option it stands for, and note a warning for the command."""
 
@@ -96,7 +103,7 @@ def add_load_options(
     """How the index and its encoder are loaded (:class:`~entitylink.LoadOptions`): the same
     flags, defaults and meaning on every command that links (``retrieval``: with ``--mode``
     and ``--weight``)."""
-    from ..linking.options import BACKEND_CHOICES, MODES, QUANTIZE_CHOICES
+    from ..linking.options import BACKEND_CHOICES, DEFAULT_QUERY_CACHE, MODES, QUANTIZE_CHOICES
 
     group = parser.add_argument_group("loading (the defaults are the fast path)")
     group.add_argument(
@@ -137,6 +144,21 @@ def add_load_options(
         "model, pooling or weights): a warning instead of an error",
     )
     add_search_param(group)
+    group.add_argument(
+        "--query-cache",
+        type=non_negative_int,
+        default=DEFAULT_QUERY_CACHE,
+        metavar="N",
+        help=f"query vectors of recent mentions kept for later calls (default: "
+        f"{DEFAULT_QUERY_CACHE}; 0: none)",
+    )
+    group.add_argument(
+        "--index-vectors",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a mention equal to a name of the index takes its stored vector instead of being "
+        "encoded (default); --no-index-vectors encodes every mention",
+    )
     if not retrieval:
         return
     group.add_argument(
@@ -168,6 +190,8 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
         search_params=dict(args.search_param or []),
         mode=getattr(args, "mode", None),
         weight=getattr(args, "weight", None),
+        query_cache=args.query_cache,
+        index_vectors=args.index_vectors,
     )
 
 

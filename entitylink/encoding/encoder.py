@@ -21,8 +21,11 @@ This module imports neither torch nor transformers: the backends do, when made.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,6 +49,10 @@ from .threads import threads_for
 from .tokens import pad_arrays
 
 logger = logging.getLogger(__name__)
+
+# what BERT's tokenizer reads as a space (tab, newline, carriage return, Unicode space
+# separators; other control characters it deletes, so they are not spaces here)
+_SPACES = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 __all__ = [
     "BACKENDS",
@@ -211,6 +218,19 @@ class Encoder:
             device = None if device == "cpu" else device
         return cls(config["model"], device=device, **settings)
 
+    def key(self, text: str) -> str:
+        """``text`` as this encoder reads it: lower-cased when it lower-cases, runs of
+        whitespace as one space, none at either end. Two texts with one key get one vector
+        when :meth:`keys_are_exact` (the index's name keys; :mod:`entitylink.linking.queries`)."""
+        return _SPACES.sub(" ", text.lower() if self.lowercase else text).strip(" ")
+
+    def keys_are_exact(self) -> bool:
+        """Whether texts with one :meth:`key` always get the same token IDs: the tokenizer
+        splits on whitespace first (BERT's WordPiece does; a SentencePiece model may not)."""
+        probe = "\tHeart  attack of\n the  HEART "
+        first, second = self.tokenize([probe, self.key(probe)])
+        return first == second
+
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Token IDs of each text, with special tokens, truncated to ``max_length``."""
         texts = [t.lower() for t in texts] if self.lowercase else list(texts)
@@ -245,6 +265,8 @@ class Encoder:
             for rows in _batches(order, lengths, batch_size, max_tokens):
                 out[rows] = self._forward([ids[r] for r in rows], threads)
                 bar.update(len(rows))
+        if len(texts) > batch_size:
+            release_free_memory()
         return out
 
     def embed(self, texts: Sequence[str]) -> Any:
@@ -277,6 +299,23 @@ class Encoder:
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.maximum(norms, 1e-12)
         return vectors
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). After a batch of 424 MEDIC mentions the activations' freed memory stayed in
+    the process: 13 MB against 28 MB without, for 1-2 ms a call (too dear per mention)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _batches(

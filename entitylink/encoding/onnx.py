@@ -30,6 +30,7 @@ __all__ = ["OnnxModel", "onnx_files", "quantize_blocks", "quantize_int8"]
 
 ONNX_HINT = "pip install 'entitylink[onnx]'"
 BLOCK = 32  # int8-block: weights quantised in blocks of this many values, one scale each
+HALF_EMBEDDINGS_FROM = 1 << 20  # int8-block: Gather tables of this many values or more in float16
 
 
 def onnx_files(location: str, quantize: str | None) -> tuple[Path, Path]:
@@ -80,9 +81,42 @@ def quantize_blocks(source: Path, target: Path) -> None:
         onnx.load(str(source)), bits=8, block_size=BLOCK, is_symmetric=True, accuracy_level=4
     )
     quantizer.process()
+    half_embeddings(quantizer.model.model)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     quantizer.model.save_model_to_file(str(partial), use_external_data_format=False)
     partial.replace(target)
+
+
+def half_embeddings(model: Any, smallest: int = HALF_EMBEDDINGS_FROM) -> None:
+    """Keep each large float32 table read by a ``Gather`` (the word embeddings: 30,522 x 384
+    for MiniLM, 47 MB of the int8-block graph's 60 MB) as float16, cast back to float32
+    after the lookup: half the memory, and a cosine to the float32 table's vectors of
+    0.99999 (float16's 11-bit mantissa on values of about 0.05)."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = model.graph
+    tables = {table.name: table for table in graph.initializer}
+    for position, node in reversed(list(enumerate(graph.node))):
+        table = tables.get(node.input[0]) if node.op_type == "Gather" else None
+        if table is None or table.data_type != onnx.TensorProto.FLOAT:
+            continue
+        values = numpy_helper.to_array(table)
+        if values.size < smallest:
+            continue
+        half = numpy_helper.from_array(values.astype(np.float16), f"{table.name}_float16")
+        graph.initializer.remove(table)
+        graph.initializer.append(half)
+        looked_up = node.output[0]
+        node.input[0], node.output[0] = half.name, f"{looked_up}_float16"
+        cast = onnx.helper.make_node(
+            "Cast",
+            [node.output[0]],
+            [looked_up],
+            to=onnx.TensorProto.FLOAT,
+            name=f"{node.name}_cast",
+        )
+        graph.node.insert(position + 1, cast)
 
 
 class OnnxModel:

@@ -8,7 +8,8 @@ which writes them)::
       <key>/
         model.onnx               float32 graph: input_ids, attention_mask -> last_hidden_state
         model.int8.onnx          int8 weights (onnxruntime dynamic quantisation), on request
-        model.int8-block.onnx    8-bit weights in blocks of 32 (``MatMulNBits``), on request
+        model.int8-block.2.onnx  8-bit weights in blocks of 32 (``MatMulNBits``), embeddings in
+                                 float16, on request
         tokenizer.json           the checkpoint's fast tokenizer (:data:`.tokens.TOKENIZER_FILE`)
         source.json              what was exported, from where, with which versions
 
@@ -40,7 +41,8 @@ __all__ = [
 CACHE_ENV = "ENTITYLINK_CACHE"
 EXPORT_VERSION = 1  # bump when the exported graph changes: a new cache key
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
-FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.onnx"}
+# int8-block.2: the embedding tables in float16 (the first version kept them in float32)
+FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.2.onnx"}
 SOURCE_FILE = "source.json"  # what was exported, from where, with which versions
 KEYS_FILE = "keys.json"  # in cache_dir(): known_key's memo
 IDENTITIES_FILE = "identities.json"  # in cache_dir(): weights_identity's memo

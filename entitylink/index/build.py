@@ -147,7 +147,7 @@ def build_index(
     with building(out, overwrite) as tmp, contextlib.ExitStack() as stack:
         with writing(out / CONCEPTS, inside=tmp):
             store = stack.enter_context(_closing(ConceptStore.create(tmp / CONCEPTS)))
-            counts = write_concepts(concepts, store, progress)
+            counts = write_concepts(concepts, store, progress, _name_key(encoder))
         sha256 = counts.pop("sha256")
         n = counts["names"]
         spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
@@ -241,6 +241,15 @@ def reindex(
             ).write(tmp)
     logger.info("wrote %s: %s from %s", out, spec, src.path)
     return ConceptIndex.load(out)
+
+
+def _name_key(encoder: Encoder) -> Callable[[str], str] | None:
+    """The key of the store's name keys: the encoder's, when equal keys mean equal vectors (a
+    stand-in encoder of a test or a scale run, without ``key``, gets none)."""
+    if not callable(getattr(encoder, "key", None)) or not encoder.keys_are_exact():
+        logger.info("no name keys: mentions equal to a name will be encoded, not looked up")
+        return None
+    return encoder.key
 
 
 def encoder_identity(encoder: Encoder) -> dict[str, str]:

@@ -33,6 +33,7 @@ NORM_SLACK_EXACT, NORM_SLACK_APPROXIMATE = 0.01, 0.5
 # on the 1,658-name sample, SQ8 scored up to 1.0008 and IVF16,SQ4 up to 1.022
 SCORE_SLACK_EXACT, SCORE_SLACK_APPROXIMATE = 0.05, 0.5
 _EXACT_SPEC = re.compile(r"Flat|HNSW\d+(,Flat)?|IDMap,Flat")
+_KEPT_SPEC = re.compile(r"Flat|HNSW\d+(,Flat|,SQfp16)?|IDMap,Flat|SQfp16")
 
 
 def verify_index(path: str | Path) -> ConceptIndex:
@@ -53,6 +54,13 @@ class ConceptIndex:
     vectors: VectorIndex
     store: ConceptStore
     sparse: SparseIndex | None = None  # the TF-IDF part, when built with it (manifest index.sparse)
+
+    @property
+    def keeps_vectors(self) -> bool:
+        """Whether :meth:`~.vectors.VectorIndex.stored` gives the vectors back as the encoder
+        made them: exactly (``Flat``, ``HNSW32``), or rounded to float16 (``SQfp16``,
+        ``HNSW32,SQfp16``: 11 significant bits, scores within 3e-4)."""
+        return _KEPT_SPEC.fullmatch(self.manifest.index["spec"]) is not None
 
     @property
     def hybrid_weight(self) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from itertools import islice
 from typing import Any
@@ -38,9 +38,13 @@ def _duplicate_error(store: ConceptStore, batch: list[Concept]) -> VocabularyErr
 
 
 def write_concepts(
-    concepts: Iterable[Concept], store: ConceptStore, progress: bool
+    concepts: Iterable[Concept],
+    store: ConceptStore,
+    progress: bool,
+    key: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Store all concepts in batches; returns counts and the sha256 of the concepts as read."""
+    """Store all concepts in batches; returns counts and the sha256 of the concepts as read.
+    ``key``: the encoder's, for the store's name keys (:meth:`ConceptStore.finish`)."""
     hasher, rows, count = hashlib.sha256(), 0, 0
     stream = iter(concepts)
     with tqdm(desc="reading vocabulary", unit=" concepts", disable=not progress) as bar:
@@ -55,5 +59,5 @@ def write_concepts(
             bar.update(len(batch))
     if not count:
         raise VocabularyError("the vocabulary holds no concepts (check the file and its filters)")
-    store.finish()
+    store.finish(key)
     return {"concepts": count, "names": rows, "sha256": hasher.hexdigest()}

@@ -152,6 +152,16 @@ class VectorIndex:
         except RuntimeError:
             return None
 
+    def stored(self, rows: NDArray[np.int64]) -> NDArray[np.float32]:
+        """The stored vectors of ``rows`` (exact for ``Flat`` and ``HNSW`` specs, decoded
+        approximations for ``SQ``/``PQ``); an index that cannot give them back (IVF without a
+        direct map) raises ``IndexFormatError``."""
+        try:
+            vectors: NDArray[np.float32] = self.index.reconstruct_batch(rows)
+        except RuntimeError as exc:
+            raise unreadable(self.path, exc) from exc
+        return vectors
+
     def selector(self, rows: NDArray[np.int64]) -> RowSelector:
         """A :class:`RowSelector` of ``rows`` (rows outside the index are ignored)."""
         return RowSelector(rows, len(self))

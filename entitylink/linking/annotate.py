@@ -20,6 +20,7 @@ from .detectors import Detected, Detector, DictionaryDetector
 from .documents import Document, Span
 from .linker import STAGES as LINK_STAGES
 from .linker import Linker, type_set
+from .queries import LINK_BATCH
 from .timing import StageTimes, timed
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Annotator:
         threshold: float | None = None,
         types: Collection[str] | None = None,
         abbreviations: bool = True,
-        batch_size: int = 128,
+        batch_size: int = LINK_BATCH,
     ) -> None:
         if detector is None:
             if linker is None:

@@ -24,7 +24,8 @@ from ..records import Candidate
 from . import inputs
 from .compatibility import check_encoder, load_encoder
 from .hybrid import hybrid_search, require_sparse, sparse_search
-from .options import LoadOptions
+from .options import DEFAULT_QUERY_CACHE, LoadOptions
+from .queries import LINK_BATCH, QueryVectors
 from .timing import StageTimes, timed
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,11 @@ class Linker:
     unless ``allow_mismatch=True``; another backend, dtype or quantisation is measured on a few
     names (:func:`~.compatibility.check_encoder`). ``mode`` and ``weight`` are :meth:`link`'s
     defaults (hybrid with the manifest's ``w`` when the index has a sparse part).
+
+    Query vectors come from :class:`~.queries.QueryVectors`: a mention equal to a name of the
+    index takes its stored vector (``index_vectors``), one encoded recently is cached (at most
+    ``query_cache``), the encoder runs for the rest; ``linker.queries.counts`` says how many of
+    each.
     """
 
     def __init__(
@@ -51,9 +57,15 @@ class Linker:
         allow_mismatch: bool = False,
         mode: str | None = None,
         weight: float | None = None,
+        query_cache: int = DEFAULT_QUERY_CACHE,
+        index_vectors: bool = True,
     ) -> None:
         check_encoder(encoder, index, allow_mismatch=allow_mismatch)
         self.encoder, self.index = encoder, index
+        # another encoder than the index's must encode every mention
+        self.queries = QueryVectors(
+            encoder, index, cache_size=query_cache, from_index=index_vectors and not allow_mismatch
+        )
         self._selectors: dict[frozenset[str], RowSelector | None] = {}
         # link()'s defaults: hybrid with the manifest's w when the index has a sparse part
         self.mode = mode or ("hybrid" if index.sparse is not None else "dense")
@@ -89,6 +101,8 @@ class Linker:
             allow_mismatch=options.allow_mismatch,
             mode=options.mode,
             weight=options.weight,
+            query_cache=options.query_cache,
+            index_vectors=options.index_vectors,
         )
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
@@ -119,7 +133,7 @@ class Linker:
         threshold: float | None = None,
         types: Collection[str] | None = None,
         collapse: bool = True,
-        batch_size: int = 128,
+        batch_size: int = LINK_BATCH,
         mode: str | None = None,
         weight: float | None = None,
         times: StageTimes | None = None,
@@ -169,7 +183,7 @@ class Linker:
         texts = [mentions[i] for i in todo]
         with timed(times, "encode"):
             queries = (
-                self.encoder.encode(texts, batch_size=batch_size)
+                self.queries(texts, batch_size=batch_size)
                 if mode != "sparse"
                 else np.zeros((len(todo), 0), dtype=np.float32)
             )

@@ -35,6 +35,7 @@ AUTO, NONE = "auto", "none"
 BACKEND_CHOICES = (AUTO, *BACKENDS)
 QUANTIZE_CHOICES = (AUTO, NONE, *QUANTIZATIONS)
 MODES = ("dense", "sparse", "hybrid")
+DEFAULT_QUERY_CACHE = 4096  # query vectors kept (LoadOptions.query_cache)
 FAST_QUANTIZE = "int8-block"  # what "auto" quantises to on ONNX
 ONNX_MODULES = ("onnxruntime", "tokenizers")  # what running (not exporting) the graph needs
 _said_fallback = False
@@ -72,6 +73,13 @@ class LoadOptions:
         The defaults of :meth:`Linker.link`'s retrieval: ``"dense"``, ``"sparse"`` or
         ``"hybrid"`` (``None``: hybrid when the index has a sparse part), and hybrid's ``w``
         (``None``: the manifest's, set by ``entitylink tune``).
+    query_cache
+        Query vectors of recently encoded mentions kept for the next calls (least recently
+        used dropped first; 0: none). 4,096 MiniLM vectors take 6 MB.
+    index_vectors
+        A mention equal to one of the index's names (as the encoder reads it) takes that
+        name's stored vector instead of being encoded (:mod:`.queries`); ``False`` encodes
+        every mention.
     """
 
     backend: str = AUTO
@@ -84,6 +92,8 @@ class LoadOptions:
     search_params: Mapping[str, int] = dataclasses.field(default_factory=dict)
     mode: str | None = None
     weight: float | None = None
+    query_cache: int = DEFAULT_QUERY_CACHE
+    index_vectors: bool = True
 
     def __post_init__(self) -> None:
         _choice("backend", self.backend, BACKEND_CHOICES)
@@ -92,6 +102,8 @@ class LoadOptions:
             _choice("mode", self.mode, MODES)
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be an integer of at least 1, got {self.threads!r}")
+        if not isinstance(self.query_cache, int) or self.query_cache < 0:
+            raise ValueError(f"query_cache must be a whole number, got {self.query_cache!r}")
         if self.weight is not None and not (
             isinstance(self.weight, int | float) and math.isfinite(self.weight)
         ):

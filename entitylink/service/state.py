@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from ..errors import ServiceOverloadedError, UnknownResourceError
 from ..linking.detectors import DictionaryDetector
 from ..linking.linker import Linker
+from ..linking.queries import QueryCounts
 from .batching import Batcher
 from .config import ServiceConfig
 from .metrics import Metrics
@@ -33,6 +34,10 @@ class ServiceState:
         self.error: str | None = None
         self._batcher: Batcher | None = None
         self._detectors: dict[str, DictionaryDetector] = {}
+        self.metrics.watch_queries(self._query_counts)
+
+    def _query_counts(self) -> dict[str, QueryCounts]:
+        return {name: linker.queries.counts for name, linker in self.linkers.items()}
 
     @property
     def batcher(self) -> Batcher:

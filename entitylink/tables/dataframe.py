@@ -95,7 +95,7 @@ def link_dataframe(
     nested: bool = False,
     threshold: float | None = None,
     types: Collection[str] | None = None,
-    batch_size: int = 128,
+    batch_size: int | None = None,
     prefix: str = "",
 ) -> pd.DataFrame:
     """Link ``df[column]``; returns the input's columns plus the candidates.
@@ -103,7 +103,7 @@ def link_dataframe(
     Parameters
     ----------
     k, threshold, types, batch_size
-        As :meth:`Linker.link`.
+        As :meth:`Linker.link` (``batch_size`` None: its default).
     nested
         One row per input row with a ``candidates`` list of ``{concept_id, name, matched_name,
         score}`` dicts, instead of one row per (input row, rank) with columns ``rank``,
@@ -119,7 +119,9 @@ def link_dataframe(
     """
     check_columns(df.columns, column, nested, prefix)
     mentions = [_as_mention(v, column) for v in df[column].tolist()]
-    options = {"threshold": threshold, "types": types, "batch_size": batch_size}
+    options: dict[str, Any] = {"threshold": threshold, "types": types}
+    if batch_size is not None:
+        options["batch_size"] = batch_size
     found = _unique_results(linker, mentions, k, **options)
     per_row = [found.get(m, []) if m is not None else [] for m in mentions]
     if nested:

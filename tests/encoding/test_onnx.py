@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from entitylink import ConceptIndex, Encoder, Linker, build_index, read_vocabulary
-from entitylink.encoding.onnx_cache import CACHE_ENV, cache_dir
+from entitylink.encoding.onnx_cache import CACHE_ENV, FILES, cache_dir
 from tests.paths import SAMPLES
 
 pytest.importorskip("onnxruntime", reason="pip install 'entitylink[onnx]'")
@@ -77,7 +77,7 @@ def test_int8_block_is_closer_to_fp32_than_int8(onnx_cache: Path, tiny_model_dir
     assert block_cosines.min() >= 0.999
     assert block_cosines.mean() > _cosines(int8.encode(TEXTS), fp32).mean()
     (directory,) = [p for p in cache_dir().iterdir() if p.is_dir()]
-    assert (directory / "model.int8-block.onnx").is_file()
+    assert (directory / FILES["int8-block"]).is_file()
     assert block.config()["quantize"] == "int8-block"
 
 

@@ -66,6 +66,12 @@ def test_empty_input_does_not_touch_the_model(sample_index: ConceptIndex) -> Non
         def encode(self, *args: object, **kwargs: object) -> None:
             raise AssertionError("the model was called")
 
+        def key(self, text: str) -> str:
+            return text
+
+        def keys_are_exact(self) -> bool:
+            return True
+
     linker = Linker(Untouchable(), sample_index)  # type: ignore[arg-type]
     assert linker.link([]) == []
     assert linker.link(["", "   "]) == [[], []]

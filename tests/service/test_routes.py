@@ -65,6 +65,8 @@ def test_concept_indexes_health_metrics_docs_page(
     assert 'entitylink_requests_total{method="POST",route="/link",status="200"} 1.0' in text
     assert 'entitylink_request_seconds_count{route="/link"} 1.0' in text
     assert "entitylink_batch_mentions_count 1.0" in text and "entitylink_queue_mentions 0.0" in text
+    # "heart attack" is a name of the index: its stored vector, no encoding
+    assert 'entitylink_query_vectors_total{index="tiny",source="index"} 1.0' in text
     assert "/link" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
     page = client.get("/")
