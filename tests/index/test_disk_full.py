@@ -20,7 +20,8 @@ from tests.paths import SAMPLES
 
 FEW = [Concept("C1", "asthma"), Concept("C2", "fever")]
 # the sample's concepts.sqlite is 221 kB with its name keys (more at its peak, with its
-# journal); its vectors 1658 names x 32 dimensions x 4 bytes = 212 kB, once as .npy and once in vectors.faiss
+# journal); its vectors 1658 names x 32 dimensions x 4 bytes = 212 kB, once as .npy and once
+# in vectors.faiss
 SQLITE_BYTES = 230_000
 
 
