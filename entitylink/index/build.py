@@ -279,7 +279,7 @@ def _closing(store: ConceptStore) -> Iterator[ConceptStore]:
     try:
         yield store
     finally:
-        store.engine.dispose()
+        store.close()
 
 
 def _require_flat(index: ConceptIndex) -> None:

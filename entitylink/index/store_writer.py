@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from itertools import islice
 from typing import Any
 
-import sqlalchemy as sa
 from tqdm.auto import tqdm
 
 from ..errors import VocabularyError
@@ -53,7 +53,7 @@ def write_concepts(
                 _hash_concept(hasher, concept)
             try:
                 rows = store.add(batch, rows)
-            except sa.exc.IntegrityError:
+            except sqlite3.IntegrityError:
                 raise _duplicate_error(store, batch) from None
             count += len(batch)
             bar.update(len(batch))

@@ -1,5 +1,5 @@
 """What a user meets with no option: ONNX int8-block, prepared by build-index, and a link or
-annotate process that imports neither torch, transformers nor pandas."""
+annotate process that imports neither torch, transformers, pandas nor SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from entitylink.encoding.onnx_cache import FILES
 
 pytest.importorskip("onnxruntime")
 
-HEAVY = ("torch", "transformers", "pandas")
+HEAVY = ("torch", "transformers", "pandas", "sqlalchemy")
 PROBE = f"""
 import json, sys
 from entitylink.cli import main
