@@ -37,7 +37,6 @@ from entitylink.linking.detectors import DictionaryDetector
 from entitylink.linking.formats import read_documents
 from entitylink.linking.thresholds import nil_threshold
 
-
 QUERY_SOURCES = ("from_index", "from_cache", "encoded")
 
 
