@@ -192,20 +192,23 @@ class Linker:
             fetch = min(fetch, total, MAX_FETCH)
             with timed(times, "search"):
                 scores, rows = self._search(mode, queries, texts, fetch, only, weight)
-            with timed(times, "lookup"):
-                names = self.index.store.lookup(rows[rows >= 0].tolist())
-                retry = []
+            with timed(times, "lookup"):  # concept IDs of every hit, then the k kept ones
+                concept_of = self.index.store.concepts_of(rows[rows >= 0].tolist())
+                retry, picked = [], {}
                 for position, i in enumerate(todo):
-                    found = _candidates(
-                        scores[position], rows[position], names, threshold, wanted, collapse
+                    best = _best_hits(
+                        scores[position], rows[position], concept_of, threshold, k, collapse
                     )
                     exhausted = fetch >= min(total, MAX_FETCH) or (
                         threshold is not None and float(scores[position][-1]) < threshold
                     )
-                    if len(found) >= k or exhausted:
-                        results[i] = found[:k]
+                    if len(best) >= k or exhausted:
+                        picked[i] = best
                     else:
                         retry.append(position)
+                names = self.index.store.lookup(row for best in picked.values() for _, row in best)
+                for i, best in picked.items():
+                    results[i] = _candidates(best, names, wanted)
             todo = [todo[p] for p in retry]
             texts = [texts[p] for p in retry]
             queries = queries[retry]
@@ -234,28 +237,46 @@ def type_set(types: Collection[str] | str | None) -> frozenset[str] | None:
     return inputs.types(types)
 
 
-def _candidates(
+def _best_hits(
     scores: NDArray[np.float32],
     rows: NDArray[np.int64],
-    names: dict[int, NameRow],
+    concept_of: dict[int, str],
     threshold: float | None,
-    types: frozenset[str] | None,
+    k: int,
     collapse: bool,
-) -> list[Candidate]:
-    """Hits (best first) -> candidates; collapsed, one per concept with its best-scoring name."""
-    best: dict[str | int, Candidate] = {}
+) -> list[tuple[float, int]]:
+    """The first ``k`` hits (best first) as ``(score, row)``; collapsed, one per concept (its
+    best-scoring name)."""
+    best: list[tuple[float, int]] = []
+    seen: set[str | int] = set()
     for score, row in zip(scores.tolist(), rows.tolist(), strict=True):
         if row < 0 or (threshold is not None and score < threshold):
             continue
+        key = concept_of[row] if collapse else row
+        if key not in seen:
+            seen.add(key)
+            best.append((score, row))
+            if len(best) == k:
+                break
+    return best
+
+
+def _candidates(
+    hits: list[tuple[float, int]], names: dict[int, NameRow], types: frozenset[str] | None
+) -> list[Candidate]:
+    """Hits -> candidates; a name of a concept without one of ``types`` is left out (none
+    should come: the search's selector keeps their rows out)."""
+    found = []
+    for score, row in hits:
         name = names[row]
-        key = name.concept_id if collapse else row
-        if key in best or (types is not None and types.isdisjoint(name.types)):
-            continue
-        best[key] = Candidate(
-            concept_id=name.concept_id,
-            name=name.canonical_name,
-            matched_name=name.name,
-            score=score,
-            types=name.types,
-        )
-    return list(best.values())
+        if types is None or not types.isdisjoint(name.types):
+            found.append(
+                Candidate(
+                    concept_id=name.concept_id,
+                    name=name.canonical_name,
+                    matched_name=name.name,
+                    score=score,
+                    types=name.types,
+                )
+            )
+    return found
