@@ -147,9 +147,10 @@ def dictionary_index(
     name = f"{prepared.protocol.split()[0]}-{digest.hexdigest()[:16]}"  # same content, same index
     path = Path(cache_dir) / name
     if (path / MANIFEST).exists():
-        logger.info("reusing the dictionary index %s", path)
         index = ConceptIndex.load(path)
-        return index if index.sparse is not None else add_sparse(path)
+        if index.store.has_name_keys():  # else built before name keys: built again, below
+            logger.info("reusing the dictionary index %s", path)
+            return index if index.sparse is not None else add_sparse(path)
     vocabulary = {"description": prepared.dictionary_description, "protocol": prepared.protocol}
     return build_index(
         prepared.dictionary,
