@@ -159,14 +159,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
             encoder = builder
             if settings["quantize"] is not None:
                 encoder = Encoder.from_config(builder.config(), **settings)
-            linker = Linker(
-                encoder,
-                built,
-                mode=options.mode,
-                weight=options.weight,
-                query_cache=options.query_cache,
-                index_vectors=options.index_vectors,
-            )
+            linker = Linker(encoder, built, **options.linker_settings())
         config = linker.encoder.config()
         variants = [config[key] for key in ("backend", "dtype", "quantize") if key in config]
         if linker.mode != "dense":

@@ -95,15 +95,7 @@ class Linker:
         )
         encoder = load_encoder(index, options)
         index.vectors.threads = options.threads
-        return cls(
-            encoder,
-            index,
-            allow_mismatch=options.allow_mismatch,
-            mode=options.mode,
-            weight=options.weight,
-            query_cache=options.query_cache,
-            index_vectors=options.index_vectors,
-        )
+        return cls(encoder, index, **options.linker_settings())
 
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""

@@ -137,6 +137,11 @@ class LoadOptions:
         device = None if backend == "onnx" else self.device
         return {"backend": backend, "quantize": quantize, "threads": self.threads, "device": device}
 
+    def linker_settings(self) -> dict[str, Any]:
+        """The keywords of :class:`~entitylink.linking.linker.Linker` these options set."""
+        names = ("allow_mismatch", "mode", "weight", "query_cache", "index_vectors")
+        return {name: getattr(self, name) for name in names}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values; :meth:`from_dict` reads them back."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
