@@ -74,7 +74,7 @@ NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
 grows with the number of names."""
 
 
-def _encode_names(
+def encode_store(
     store: ConceptStore,
     encoder: Encoder,
     path: Path,
@@ -83,7 +83,8 @@ def _encode_names(
     progress: bool,
     encode_names: NameEncoding | None,
 ) -> np.memmap[Any, Any]:
-    """Encode every name, chunk by chunk, into a float32 ``.npy`` memory map."""
+    """Encode every name of ``store`` (rows 0 to n - 1), chunk by chunk, into a float32 ``.npy``
+    memory map at ``path`` (``encode_names``: that hook instead of ``encoder``)."""
     vectors = allocate(path, n, encoder.dim)
     if encode_names is not None:
         encode_names(store, vectors)
@@ -153,7 +154,7 @@ def build_index(
         spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
         check_space(tmp, out, n, encoder.dim, spec)
         with writing(out / VECTORS, inside=tmp):
-            vectors = _encode_names(
+            vectors = encode_store(
                 store, encoder, tmp / ENCODED, n, batch_size, progress, encode_names
             )
             checksums = {VECTORS: _fill(index, vectors, tmp / VECTORS, progress)}
@@ -163,6 +164,8 @@ def build_index(
             (tmp / ENCODED).unlink()
         checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
         described = _describe(spec, params, auto, memory_budget)
+        if "IVF" in spec:  # the vectors its lists were trained with (update_index warns)
+            described["trained_rows"] = n
         if sparse:
             with writing(out / SPARSE_MATRIX, inside=tmp):
                 described["sparse"], more = write_sparse(store, tmp, n)
