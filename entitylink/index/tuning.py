@@ -122,7 +122,8 @@ def tune_search(
 
 
 def record_search_tuning(path: str | Path, result: dict[str, Any]) -> IndexManifest:
-    """Store the chosen setting in the manifest (``search_params``, ``search_tuning``), atomically."""
+    """Store the chosen setting in the manifest (``search_params``, ``search_tuning``),
+    atomically."""
     manifest = IndexManifest.read(Path(path))
     params = {**manifest.index.get("search_params", {}), result["param"]: result["value"]}
     described = {**manifest.index, "search_params": params, "search_tuning": result}
