@@ -43,6 +43,7 @@ __all__ = ["compact_index"]
 logger = logging.getLogger(__name__)
 
 CHUNK = 65_536
+_faiss: Any = faiss  # the calls below use classes and methods that FAISS's stubs lack
 _FULL_VECTORS = re.compile(r"(Flat|HNSW\d+(,Flat)?|IDMap,Flat|.*,RFlat|.*,Refine\(Flat\))")
 
 
@@ -84,20 +85,20 @@ def compact_index(directory: str | Path) -> ConceptIndex:
 
 def _compacted(index: Any, live: NDArray[np.bool_], spec: str) -> tuple[Any, str]:
     """A copy of ``index`` holding the ``live`` rows only, renumbered densely, and how."""
-    index = faiss.downcast_index(index)
-    ivf = faiss.try_extract_index_ivf(index) if "IVF" in spec else None
+    index = _faiss.downcast_index(index)
+    ivf = _faiss.try_extract_index_ivf(index) if "IVF" in spec else None
     if isinstance(index, faiss.IndexIVF) and isinstance(
-        faiss.downcast_InvertedLists(index.invlists), faiss.ArrayInvertedLists
+        _faiss.downcast_InvertedLists(index.invlists), _faiss.ArrayInvertedLists
     ):
         return _copy_lists(index, live), "codes copied"
     if ivf is not None and not _FULL_VECTORS.fullmatch(spec):
-        if isinstance(faiss.downcast_InvertedLists(ivf.invlists), faiss.BlockInvertedLists):
+        if isinstance(_faiss.downcast_InvertedLists(ivf.invlists), _faiss.BlockInvertedLists):
             raise IndexFormatError(  # FAISS 1.x crashes reconstructing a loaded one
                 f"a {spec} index (fast-scan lists) cannot be compacted: its codes cannot be read "
                 "back safely; build the index again, or use a spec with RFlat"
             )
         ivf.make_direct_map()
-    new = faiss.clone_index(index)
+    new = _faiss.clone_index(index)
     new.reset()  # empty, still trained
     try:  # reconstruct_n, not reconstruct_batch: the latter crashes on fast-scan IVF lists
         for start in range(0, len(live), CHUNK):
@@ -122,10 +123,10 @@ def _copy_lists(index: Any, live: NDArray[np.bool_]) -> Any:
     """An IVF index with plain lists: its codes copied list by list, the retired ones left
     out, the others numbered by their rank among the live rows."""
     renumber = np.cumsum(live, dtype=np.int64) - 1
-    new = faiss.clone_index(index)
+    new = _faiss.clone_index(index)
     new.reset()
     source = index.invlists
-    target = faiss.downcast_InvertedLists(new.invlists)
+    target = _faiss.downcast_InvertedLists(new.invlists)
     code_size = source.code_size
     for number in range(index.nlist):
         size = source.list_size(number)
@@ -141,6 +142,6 @@ def _copy_lists(index: Any, live: NDArray[np.bool_]) -> Any:
                 number, len(kept_ids), faiss.swig_ptr(kept_ids), faiss.swig_ptr(kept_codes)
             )
     new.ntotal = int(live.sum())
-    if index.direct_map.type != faiss.DirectMap.NoMap:
+    if index.direct_map.type != _faiss.DirectMap.NoMap:
         new.make_direct_map()
     return new

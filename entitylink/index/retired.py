@@ -37,7 +37,7 @@ def read_retired(directory: Path, rows: int) -> NDArray[np.int64]:
         raise IndexFormatError(
             f"{path}: rows not sorted, repeated or outside the {rows} vectors; rebuild the index"
         )
-    return retired
+    return np.asarray(retired, dtype=np.int64)
 
 
 def write_retired(directory: Path, retired: NDArray[np.int64]) -> str:

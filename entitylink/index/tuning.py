@@ -17,6 +17,7 @@ import logging
 import random
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,7 +44,7 @@ LATENCY_QUERIES = 50
 
 
 class TextEncoder(Protocol):
-    def encode(self, texts: list[str], batch_size: int = ...) -> NDArray[np.float32]: ...
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
 
 
 def perturb(name: str, rnd: random.Random) -> str:
@@ -181,15 +182,19 @@ class _Vectors:
         self._encoded: dict[int, NDArray[np.float32]] = {}  # the hits' vectors, encoded once
 
     def rows(self, rows: NDArray[np.int64], keep: bool = False) -> NDArray[np.float32]:
-        if self.encode:
-            missing = [int(r) for r in rows if int(r) not in self._encoded]
-            found = self.index.store.lookup(missing)
-            encoded = self.encoder.encode([found[r].name for r in missing]) if missing else []
-            if not keep:
-                return np.asarray(encoded, dtype=np.float32).reshape(len(rows), -1)
+        """The vectors of ``rows``; ``keep``: remember encoded ones (the hits, asked again)."""
+        if not self.encode:
+            vectors: NDArray[np.float32] = self.index.vectors.index.reconstruct_batch(rows)
+            return vectors
+        wanted = [int(r) for r in rows]
+        missing = [r for r in wanted if r not in self._encoded] if keep else wanted
+        found = self.index.store.lookup(missing)
+        encoded = self.encoder.encode([found[r].name for r in missing]) if missing else None
+        if not keep and encoded is not None:
+            return encoded
+        if encoded is not None:
             self._encoded.update(zip(missing, encoded, strict=True))
-            return np.stack([self._encoded[int(r)] for r in rows])
-        return np.asarray(self.index.vectors.index.reconstruct_batch(rows), dtype=np.float32)
+        return np.stack([self._encoded[r] for r in wanted])
 
     def exact_kth(self, query: NDArray[np.float32]) -> NDArray[np.float32]:
         """Each query's exact 10th best score over the live rows (a chunked pass)."""
@@ -204,7 +209,8 @@ class _Vectors:
             scores = query @ self.rows(rows).T
             both = np.concatenate([best, scores], axis=1)
             best = np.partition(both, both.shape[1] - K, axis=1)[:, -K:]
-        return best.min(axis=1)
+        kth: NDArray[np.float32] = best.min(axis=1)
+        return kth
 
     def recall(
         self, query: NDArray[np.float32], found: NDArray[np.int64], kth: NDArray[np.float32]

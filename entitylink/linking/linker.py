@@ -91,6 +91,29 @@ class Linker:
             weight=options.weight,
         )
 
+    def reloaded(self, options: LoadOptions | None = None) -> Linker:
+        """The linker of the index directory as it is now (a new generation, after
+        ``entitylink update``), loaded as ``options`` say; this linker's encoder is kept when
+        the new manifest records the same encoder and weights (no second model in memory)."""
+        options = options or LoadOptions()
+        index = ConceptIndex.load(
+            self.index.path,
+            mmap=options.mmap,
+            search_params=options.search_params,
+            verify=options.verify,
+        )
+        old, new = self.index.manifest, index.manifest
+        same = (old.encoder, old.encoder_identity) == (new.encoder, new.encoder_identity)
+        encoder = self.encoder if same else load_encoder(index, options)
+        index.vectors.threads = options.threads
+        return type(self)(
+            encoder,
+            index,
+            allow_mismatch=options.allow_mismatch,
+            mode=options.mode,
+            weight=options.weight,
+        )
+
     def _type_selector(self, types: frozenset[str]) -> RowSelector | None:
         """The rows of concepts of ``types`` (cached), or None when there are none (warned once)."""
         if types not in self._selectors:

@@ -1,8 +1,8 @@
 """Prometheus metrics of the service (``GET /metrics``, text format), one registry per app.
 
 Requests and their latency by route template (never by raw path, so the label set stays
-bounded), batch sizes, the time a batch takes in the model, the queue depth and the requests
-refused by the batcher (queue full, timed out).
+bounded), batch sizes, the time a batch takes in the model, the queue depth, the requests
+refused by the batcher (queue full, timed out) and the reloads of new index generations.
 """
 
 from __future__ import annotations
@@ -57,6 +57,12 @@ class Metrics:
             "entitylink_rejected",
             "Requests refused by the batcher, by reason (queue_full, timeout)",
             ["reason"],
+            registry=r,
+        )
+        self.reloads = Counter(
+            "entitylink_reloads",
+            "New index generations loaded (ok) or refused, the old one kept (failed)",
+            ["index", "result"],
             registry=r,
         )
 
