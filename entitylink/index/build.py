@@ -232,6 +232,7 @@ def reindex(
         described = {
             **_describe(spec, params, auto, memory_budget),
             "reindexed_from": str(src.path),
+            **({"trained_rows": len(src.vectors)} if "IVF" in spec else {}),
         }
         had = src.manifest.index.get("sparse")
         if (sparse is None and had) or (sparse and had):
