@@ -106,7 +106,7 @@ class Linker:
         same = (old.encoder, old.encoder_identity) == (new.encoder, new.encoder_identity)
         encoder = self.encoder if same else load_encoder(index, options)
         index.vectors.threads = options.threads
-        return type(self)(
+        return Linker(
             encoder,
             index,
             allow_mismatch=options.allow_mismatch,
