@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import IndexExistsError, IndexFormatError
 from .directory import ConceptIndex
-from .layout import CONCEPTS, MANIFEST, RETIRED, SPARSE_FILES, VECTORS
+from .layout import CONCEPTS, RETIRED, SPARSE_FILES, VECTORS
 from .manifest import IndexManifest, library_versions, now_utc
 from .swap import building
 
@@ -109,7 +109,3 @@ def write_manifest(
 
 def _summary(changes: dict[str, Any]) -> str:
     return ", ".join(f"{key} {value}" for key, value in changes.items() if key != "seconds")
-
-
-def manifest_path(directory: Path) -> Path:
-    return directory / MANIFEST
