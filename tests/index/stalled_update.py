@@ -8,12 +8,14 @@ in its hidden directory), ``exchanged`` (just swapped with the old one, before t
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from stalled_build import on_call
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from tests/index
 
-from entitylink.cli import main
-from entitylink.encoding.encoder import Encoder
-from entitylink.index import checksums, swap, update
+from entitylink.cli import main  # noqa: E402
+from entitylink.encoding.encoder import Encoder  # noqa: E402
+from entitylink.index import checksums, swap, update  # noqa: E402
+from tests.index.stalled_build import on_call  # noqa: E402
 
 
 def run() -> int:
