@@ -51,7 +51,7 @@ def perturb(name: str, rnd: random.Random) -> str:
     """A query made from a name: a dropped word, a swapped letter or a changed case.
 
     >>> perturb("Type 2 diabetes mellitus", random.Random(1))
-    'Type 2 mellitus'
+    '2 diabetes mellitus'
     """
     words = name.split() or [name]
     op = rnd.randrange(3)

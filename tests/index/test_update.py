@@ -150,13 +150,13 @@ def test_tune_search_records_the_smallest_setting(
     built = build_index(
         read_vocabulary(SAMPLES / "MRCONSO.RRF"),
         tiny_encoder,
-        tmp_path / "hnsw",
-        spec="HNSW16",
+        tmp_path / "ivf-built",
+        spec="IVF16,Flat",
         target_recall=0.95,
         progress=False,
     )
     tuning = built.manifest.index["search_tuning"]
-    assert built.manifest.index["search_params"] == {"efSearch": tuning["value"]}
+    assert built.manifest.index["search_params"] == {"nprobe": tuning["value"]}
     assert tuning["recall_at_10"] >= 0.95 and tuning["p50_ms"] > 0
 
 
