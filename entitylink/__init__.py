@@ -37,8 +37,11 @@ if (
     from .evaluation.reports import EvaluationReport
     from .evaluation.tune import tune_weight
     from .index.build import ConceptIndex, IndexManifest, build_index
+    from .index.compact import compact_index
     from .index.sparse import SparseIndex
     from .index.sparse_writer import add_sparse
+    from .index.tuning import tune_search
+    from .index.update import update_index
     from .linking.annotate import Annotator, GivenSpans, annotate
     from .linking.detectors import DictionaryDetector
     from .linking.documents import Document, Span
@@ -96,6 +99,7 @@ _SOURCES = {
     "add_sparse": ".index.sparse_writer",
     "annotate": ".linking.annotate",
     "build_index": ".index.build",
+    "compact_index": ".index.compact",
     "detect_format": ".vocabularies",
     "evaluate": ".evaluation.harness",
     "link_dataframe": ".tables.dataframe",
@@ -106,7 +110,9 @@ _SOURCES = {
     "read_vocabulary": ".vocabularies",
     "train": ".training.train",
     "train_biosyn": ".training.biosyn",
+    "tune_search": ".index.tuning",
     "tune_weight": ".evaluation.tune",
+    "update_index": ".index.update",
 }
 
 
@@ -164,6 +170,7 @@ __all__ = [
     "add_sparse",
     "annotate",
     "build_index",
+    "compact_index",
     "detect_format",
     "evaluate",
     "link_dataframe",
@@ -174,5 +181,7 @@ __all__ = [
     "read_vocabulary",
     "train",
     "train_biosyn",
+    "tune_search",
     "tune_weight",
+    "update_index",
 ]

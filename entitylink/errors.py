@@ -21,6 +21,7 @@
     ├── ServiceStartError(OSError)         the service cannot listen: address in use, not ours
     └── ServiceError                       the service refuses a request (``status``: HTTP code)
         ├── RequestLimitError              a request beyond a limit (413/422, names the limit)
+        ├── ForbiddenError                 an admin route asked from another host (403)
         ├── UnknownResourceError           no such index or concept (404)
         └── ServiceOverloadedError         queue full, timed out, loading or stopping (503)
 
@@ -107,6 +108,13 @@ class RequestLimitError(ServiceError):
     def __init__(self, message: str, *, limit: str, status: int = 422) -> None:
         super().__init__(message, limit=limit)
         self.status = status
+
+
+class ForbiddenError(ServiceError):
+    """A request the service answers only from elsewhere (an admin route asked from another
+    host than loopback)."""
+
+    status = 403
 
 
 class UnknownResourceError(ServiceError):

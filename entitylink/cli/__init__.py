@@ -1,6 +1,7 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
-Arguments in, exit status out: build-index, reindex (:mod:`.build`), link (:mod:`.link`),
+Arguments in, exit status out: build-index, reindex (:mod:`.build`), update, compact,
+tune-search (:mod:`.update`), link (:mod:`.link`),
 annotate (:mod:`.annotate`), evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), tune
 (:mod:`.tune`), verify (:mod:`.verify`), serve (:mod:`.serve`) and info (here). This is the error
 boundary: the library's exceptions become one ``error:`` line on stderr.
@@ -28,6 +29,7 @@ from .options import DEPRECATED, engine_options
 from .serve import add_serve_command, run_serve
 from .train import add_train_command, run_train
 from .tune import add_tune_command, run_tune
+from .update import add_update_commands, run_compact, run_tune_search, run_update
 from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
 
 logger = logging.getLogger("entitylink")
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     add_evaluation_commands(commands, formatter, common)
     add_train_command(commands, formatter, common)
     add_tune_command(commands, formatter, common)
+    add_update_commands(commands, formatter, common)
     add_verify_command(commands, formatter, common)
     add_serve_command(commands, formatter, common)
     info = commands.add_parser(
@@ -114,6 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_train(args)
         elif args.command == "tune":
             run_tune(args)
+        elif args.command == "update":
+            run_update(args)
+        elif args.command == "compact":
+            run_compact(args)
+        elif args.command == "tune-search":
+            run_tune_search(args)
         elif args.command == "verify":
             run_verify(args)
         elif args.command == "serve":

@@ -123,6 +123,13 @@ def add_build_commands(
         "modes (default: no; on NCBI-disease hybrid did not beat MiniLM alone, docs/hybrid.md)",
     )
     build.add_argument(
+        "--target-recall",
+        type=float,
+        default=0.95,
+        help="IVF*/HNSW* without --search-param: choose nprobe/efSearch as the smallest reaching "
+        "this recall@10 against exact search, measured on the built index (default: 0.95)",
+    )
+    build.add_argument(
         "--batch-size",
         type=positive_int,
         default=128,
@@ -217,6 +224,7 @@ def run_build(args: argparse.Namespace) -> None:
         },
         encode_names=ray_encode_names(args, encoder.config()),
         sparse=args.sparse,
+        target_recall=args.target_recall,
     )
     manifest = index.manifest
     logger.info(

@@ -108,6 +108,15 @@ def add_serve_command(
         help="seconds a client has to send a request's body; then 408 (default: 10)",
     )
     serve.add_argument(
+        "--reload-poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="look at each index's manifest this often and swap in a new generation "
+        "(entitylink update, compact) without dropping requests; 0: only on POST /admin/reload "
+        "from loopback (default: 5)",
+    )
+    serve.add_argument(
         "--show-paths",
         action="store_true",
         help="GET /indexes shows each index's directory and whole manifest (checksums, files); "
@@ -144,6 +153,7 @@ def run_serve(args: argparse.Namespace) -> None:
         ),
         load=load_options(args),
         show_paths=args.show_paths,
+        reload_poll_s=args.reload_poll,
     )
     sock = bind(args.host, args.port)  # a port in use fails first, before any index is read
     try:

@@ -222,7 +222,7 @@ class Encoder:
         """``text`` as this encoder reads it: lower-cased when it lower-cases, runs of
         whitespace as one space, none at either end. Two texts with one key get one vector
         when :meth:`keys_are_exact` (the index's name keys; :mod:`entitylink.linking.queries`)."""
-        return _SPACES.sub(" ", text.lower() if self.lowercase else text).strip(" ")
+        return text_key(text, self.lowercase)
 
     def keys_are_exact(self) -> bool:
         """Whether texts with one :meth:`key` always get the same token IDs: the tokenizer
@@ -299,6 +299,11 @@ class Encoder:
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.maximum(norms, 1e-12)
         return vectors
+
+
+def text_key(text: str, lowercase: bool) -> str:
+    """:meth:`Encoder.key` of an encoder that lower-cases or not (an index's manifest says)."""
+    return _SPACES.sub(" ", text.lower() if lowercase else text).strip(" ")
 
 
 def release_free_memory() -> None:

@@ -48,6 +48,7 @@ from .specs import AUTO, choose_spec, default_search_params
 from .store import ConceptStore
 from .store_writer import write_concepts
 from .swap import building
+from .tuning import record_search_tuning, search_parameter, tune_search
 from .vector_file import allocate, check_space, release_rows
 from .vectors import VectorIndex
 
@@ -74,7 +75,7 @@ NameEncoding = Callable[[ConceptStore, "np.memmap[Any, Any]"], None]
 grows with the number of names."""
 
 
-def _encode_names(
+def encode_store(
     store: ConceptStore,
     encoder: Encoder,
     path: Path,
@@ -83,7 +84,8 @@ def _encode_names(
     progress: bool,
     encode_names: NameEncoding | None,
 ) -> np.memmap[Any, Any]:
-    """Encode every name, chunk by chunk, into a float32 ``.npy`` memory map."""
+    """Encode every name of ``store`` (rows 0 to n - 1), chunk by chunk, into a float32 ``.npy``
+    memory map at ``path`` (``encode_names``: that hook instead of ``encoder``)."""
     vectors = allocate(path, n, encoder.dim)
     if encode_names is not None:
         encode_names(store, vectors)
@@ -113,6 +115,7 @@ def build_index(
     progress: bool = True,
     encode_names: NameEncoding | None = None,
     sparse: bool = False,
+    target_recall: float | None = None,
 ) -> ConceptIndex:
     """Encode every name of ``concepts`` and write an index directory at ``out_dir``.
 
@@ -138,6 +141,10 @@ def build_index(
     sparse
         Also store the names' character n-gram TF-IDF vectors (:mod:`.sparse`), for the
         linker's ``sparse`` and ``hybrid`` modes.
+    target_recall
+        For a spec with a search parameter (IVF*, HNSW*) and no ``search_params`` given: choose
+        it by measurement (:func:`~entitylink.index.tuning.tune_search`, a few seconds on small
+        indexes) as the smallest reaching this recall@10 against exact search.
     """
     out = Path(out_dir)
     auto = spec == AUTO
@@ -153,7 +160,7 @@ def build_index(
         spec, params, index = chosen or _resolve(spec, n, encoder.dim, memory_budget, search_params)
         check_space(tmp, out, n, encoder.dim, spec)
         with writing(out / VECTORS, inside=tmp):
-            vectors = _encode_names(
+            vectors = encode_store(
                 store, encoder, tmp / ENCODED, n, batch_size, progress, encode_names
             )
             checksums = {VECTORS: _fill(index, vectors, tmp / VECTORS, progress)}
@@ -163,6 +170,8 @@ def build_index(
             (tmp / ENCODED).unlink()
         checksums[CONCEPTS] = file_checksum(tmp / CONCEPTS)
         described = _describe(spec, params, auto, memory_budget)
+        if "IVF" in spec:  # the vectors its lists were trained with (update_index warns)
+            described["trained_rows"] = n
         if sparse:
             with writing(out / SPARSE_MATRIX, inside=tmp):
                 described["sparse"], more = write_sparse(store, tmp, n)
@@ -178,6 +187,10 @@ def build_index(
                 checksums=checksums,
                 encoder_identity=encoder_identity(encoder),
             ).write(tmp)
+        if target_recall is not None and search_params is None and search_parameter(spec):
+            with writing(out / MANIFEST, inside=tmp):
+                tuned = tune_search(ConceptIndex.load(tmp), encoder, target_recall=target_recall)
+                record_search_tuning(tmp, tuned)
     logger.info("wrote %s: %d concepts, %d names", out, counts["concepts"], counts["names"])
     return ConceptIndex.load(out)
 
@@ -219,6 +232,7 @@ def reindex(
         described = {
             **_describe(spec, params, auto, memory_budget),
             "reindexed_from": str(src.path),
+            **({"trained_rows": len(src.vectors)} if "IVF" in spec else {}),
         }
         had = src.manifest.index.get("sparse")
         if (sparse is None and had) or (sparse and had):

@@ -19,6 +19,7 @@ from ..errors import IndexFormatError
 from .checksums import verify_checksums
 from .layout import CONCEPTS, VECTORS
 from .manifest import IndexManifest
+from .retired import read_retired
 from .sparse import SparseIndex
 from .store import ConceptStore
 from .vectors import VectorIndex
@@ -89,17 +90,7 @@ class ConceptIndex:
         params = {**manifest.index.get("search_params", {}), **(search_params or {})}
         vectors = VectorIndex.load(path / VECTORS, mmap=mmap, search_params=params)
         store = ConceptStore(path / CONCEPTS)
-        concepts, names = store.counts()
-        expected = manifest.counts
-        if (len(vectors), names, concepts) != (
-            expected["names"],
-            expected["names"],
-            expected["concepts"],
-        ):
-            raise IndexFormatError(
-                f"{path}: {len(vectors)} vectors, {names} names and {concepts} concepts, but the "
-                f"manifest says {expected['names']} names and {expected['concepts']} concepts"
-            )
+        _check_counts(path, manifest, vectors, store)
         if vectors.dim != manifest.encoder["dim"]:
             raise IndexFormatError(
                 f"{path}: vectors have dimension {vectors.dim}, "
@@ -111,8 +102,35 @@ class ConceptIndex:
             vectors.score_limit = 1.0 + (SCORE_SLACK_EXACT if exact else SCORE_SLACK_APPROXIMATE)
         sparse = None
         if isinstance(manifest.index.get("sparse"), dict):
-            sparse = SparseIndex.load(path, manifest.index["sparse"], names)
+            sparse = SparseIndex.load(path, manifest.index["sparse"], manifest.counts["names"])
         return cls(path, manifest, vectors, store, sparse)
+
+
+def _check_counts(
+    path: Path, manifest: IndexManifest, vectors: VectorIndex, store: ConceptStore
+) -> None:
+    """Refuse parts that disagree with the manifest's counts, and retire the retired rows.
+
+    ``counts.rows`` (vectors, retired ones included) is recorded once an update retired some;
+    the store's names are then the live rows, below ``rows``."""
+    expected = manifest.counts
+    rows = expected.get("rows", expected["names"])
+    concepts, last = store.counts()  # last: one more than the largest row of a name
+    retired = read_retired(path, rows)
+    live = rows - len(retired)
+    dense = last == rows if not len(retired) else last <= rows
+    if (
+        len(vectors) != rows
+        or not dense
+        or live != expected["names"]
+        or (concepts != expected["concepts"])
+    ):
+        raise IndexFormatError(
+            f"{path}: {len(vectors)} vectors, {last} names and {concepts} concepts "
+            f"({len(retired)} rows retired), but the manifest says {rows} vectors, "
+            f"{expected['names']} names and {expected['concepts']} concepts"
+        )
+    vectors.retire(retired)
 
 
 def _check_norms(path: Path, vectors: VectorIndex, spec: str) -> None:

@@ -11,6 +11,8 @@ checks one of these files takes its name from here.
       sparse_vocabulary.json   optional sparse part (:mod:`.sparse`): the n-grams, column by column
       sparse_idf.npy           their inverse document frequencies
       sparse_names.npz         names x n-grams TF-IDF matrix
+      retired.npy              optional: the vector rows of retired concepts, sorted (int64),
+                               skipped by every search (``entitylink update --remove``)
 
 While an index is built, the encoded names wait in ``vectors.npy`` of the hidden build
 directory (:mod:`.swap`), removed before the directory moves into place.
@@ -25,4 +27,5 @@ SPARSE_VOCABULARY = "sparse_vocabulary.json"
 SPARSE_IDF = "sparse_idf.npy"
 SPARSE_MATRIX = "sparse_names.npz"
 SPARSE_FILES = (SPARSE_VOCABULARY, SPARSE_IDF, SPARSE_MATRIX)
+RETIRED = "retired.npy"
 ENCODED = "vectors.npy"  # build only: the names' vectors before FAISS (a float32 .npy)

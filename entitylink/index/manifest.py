@@ -8,6 +8,10 @@ file outside the directory or anything but a regular file (:mod:`.integrity`), s
 loads is an index that is whole. The files' checksums are compared only on request
 (:func:`~entitylink.index.checksums.verify_checksums`, ``entitylink verify``).
 
+Each ``entitylink update`` or ``compact`` writes a new *generation* of the directory: its
+manifest records the ``generation`` (0 for a build), its ``parent`` (the previous generation's
+``manifest_checksum``) and the ``changes`` it made (counts of names added and retired...).
+
 Format 2 (entitylink 0.2) added ``manifest_checksum`` and ``encoder_identity``; a format 1
 index still loads, with one warning that its manifest cannot be checked (rebuild it).
 """
@@ -29,7 +33,7 @@ from .._version import __version__
 from ..errors import IndexFormatError
 from ..files import commit_file, temporary_file
 from .integrity import SELF_CHECKSUM, contained, manifest_checksum
-from .layout import CONCEPTS, MANIFEST, SPARSE_FILES, VECTORS
+from .layout import CONCEPTS, MANIFEST, RETIRED, SPARSE_FILES, VECTORS
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ _SECTIONS = (
     "versions",
     "checksums",
     "encoder_identity",
+    "changes",
 )
 _warned_old: set[Path] = set()  # format 1 directories already warned about
 
@@ -86,6 +91,11 @@ class IndexManifest:
     versions: dict[str, str] = field(default_factory=library_versions)
     created_at: str = field(default_factory=now_utc)
     format_version: int = FORMAT_VERSION
+    # 0 for a build; each update or compact writes generation + 1, naming its parent's
+    # manifest_checksum and what it changed
+    generation: int = 0
+    parent: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)
     # of the other keys (:mod:`.integrity`), written by write(); absent in format 1
     manifest_checksum: str = field(default="", compare=False)
 
@@ -135,7 +145,7 @@ class IndexManifest:
                 __version__,
             )
         # every name first, before any file is stat'ed by size or opened
-        named = {*manifest.files, *manifest.checksums, VECTORS, CONCEPTS, *SPARSE_FILES}
+        named = {*manifest.files, *manifest.checksums, VECTORS, CONCEPTS, RETIRED, *SPARSE_FILES}
         found = {name: contained(directory, name) for name in sorted(named)}
         for name, size in sorted(manifest.files.items()):
             entry = found[name]
@@ -205,6 +215,8 @@ def _check_keys(path: Path, data: Any) -> None:
     _check_type(path, "format_version", data.get("format_version", FORMAT_VERSION), int)
     _check_type(path, SELF_CHECKSUM, data.get(SELF_CHECKSUM, ""), str)
     _check_type(path, "build_seconds", data["build_seconds"], float)
+    _check_type(path, "generation", data.get("generation", 0), int)
+    _check_type(path, "parent", data.get("parent", ""), str)
     built_by = data.get("versions", {}).get("entitylink", "0")
     if not isinstance(built_by, str) or not _is_version(built_by):
         raise _defect(path, f"versions.entitylink is {built_by!r}, not a version")

@@ -120,6 +120,13 @@ class ConceptStore:
                 "index directory, or rebuild it"
             ) from exc
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on a writable store: committed at the end, rolled back on an error."""
+        connection = self._connection()
+        with connection:
+            yield connection
+
     def close(self) -> None:
         """Close every connection of every thread (a later call opens new ones)."""
         with self._lock:
@@ -153,21 +160,26 @@ class ConceptStore:
         ``key`` (the encoder's :meth:`~entitylink.encoding.encoder.Encoder.key`) also fills
         the ``name_keys`` table: each distinct key of a name, with the first row having it.
         """
-        connection = self._connection()
-        with connection:
+        with self.transaction() as connection:
             connection.execute("CREATE INDEX names_concept_id ON names (concept_id)")
         if key is not None:
             from .schema import create_tables
 
             create_tables(f"sqlite:///{self.path}", keys=True)
-            connection.create_function("name_key", 1, key, deterministic=True)
-            with connection:
-                connection.execute(
-                    "INSERT OR IGNORE INTO name_keys (key, row) "
-                    "SELECT name_key(name), row FROM names ORDER BY row"
-                )
-        connection.execute("VACUUM")
+            self.add_name_keys(key, since=0)
+        self._connection().execute("VACUUM")
         self.close()
+
+    def add_name_keys(self, key: Callable[[str], str], *, since: int) -> None:
+        """Give the names from row ``since`` on their keys; a key some name already has keeps
+        its row (the first name to have it)."""
+        with self.transaction() as connection:
+            connection.create_function("name_key", 1, key, deterministic=True)
+            connection.execute(
+                "INSERT OR IGNORE INTO name_keys (key, row) "
+                "SELECT name_key(name), row FROM names WHERE row >= ? ORDER BY row",
+                (since,),
+            )
 
     def counts(self) -> tuple[int, int]:
         """``(concepts, names)``; names is one more than the largest row (rows are dense)."""

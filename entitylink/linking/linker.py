@@ -90,10 +90,25 @@ class Linker:
         """
         path = inputs.path(path, "Linker.from_dir")
         options = (options or LoadOptions()).replace(**shorthands)
+        return cls._load(path, options)
+
+    def reloaded(self, options: LoadOptions | None = None) -> Linker:
+        """The linker of the index directory as it is now (a new generation, after
+        ``entitylink update``), loaded as ``options`` say; this linker's encoder is kept when
+        the new manifest records the same encoder and weights (no second model in memory)."""
+        return self._load(self.index.path, options or LoadOptions(), keep=self)
+
+    @classmethod
+    def _load(cls, path: Path, options: LoadOptions, keep: Linker | None = None) -> Linker:
         index = ConceptIndex.load(
             path, mmap=options.mmap, search_params=options.search_params, verify=options.verify
         )
-        encoder = load_encoder(index, options)
+        encoder = None
+        if keep is not None:
+            old, new = keep.index.manifest, index.manifest
+            if (old.encoder, old.encoder_identity) == (new.encoder, new.encoder_identity):
+                encoder = keep.encoder
+        encoder = encoder or load_encoder(index, options)
         index.vectors.threads = options.threads
         return cls(encoder, index, **options.linker_settings())
 

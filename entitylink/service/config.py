@@ -60,6 +60,9 @@ class ServiceConfig:
     batching: Batching = field(default_factory=Batching)
     load: LoadOptions = field(default_factory=LoadOptions)
     show_paths: bool = False
+    # seconds between looks at each index's manifest for a new generation (0: never; POST
+    # /admin/reload from loopback still reloads)
+    reload_poll_s: float = 5.0
 
     def __post_init__(self) -> None:
         names = [name for name, _ in self.indexes]
@@ -71,6 +74,8 @@ class ServiceConfig:
         for what, value in (*asdict(self.limits).items(), *asdict(self.batching).items()):
             if not 0 < value < math.inf:  # NaN fails this too
                 raise ValueError(f"{what} must be positive and finite, got {value}")
+        if not 0 <= self.reload_poll_s < math.inf:
+            raise ValueError(f"reload_poll_s must be 0 or more, got {self.reload_poll_s}")
 
     def to_json(self) -> str:
         return json.dumps(
@@ -80,6 +85,7 @@ class ServiceConfig:
                 "batching": asdict(self.batching),
                 "load": self.load.to_dict(),
                 "show_paths": self.show_paths,
+                "reload_poll_s": self.reload_poll_s,
             }
         )
 
@@ -92,6 +98,7 @@ class ServiceConfig:
             batching=Batching(**data["batching"]),
             load=LoadOptions.from_dict(data.get("load", {})),
             show_paths=bool(data.get("show_paths", False)),
+            reload_poll_s=float(data.get("reload_poll_s", 5.0)),
         )
 
 

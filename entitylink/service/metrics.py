@@ -2,8 +2,9 @@
 
 Requests and their latency by route template (never by raw path, so the label set stays
 bounded), batch sizes, the time a batch takes in the model, the queue depth, the requests
-refused by the batcher (queue full, timed out), and where each index's query vectors came from
-(its stored names, the query cache, the encoder: :mod:`entitylink.linking.queries`).
+refused by the batcher (queue full, timed out), the reloads of new index generations, and where
+each index's query vectors came from (its stored names, the query cache, the encoder:
+:mod:`entitylink.linking.queries`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ class Metrics:
             "entitylink_rejected",
             "Requests refused by the batcher, by reason (queue_full, timeout)",
             ["reason"],
+            registry=r,
+        )
+        self.reloads = Counter(
+            "entitylink_reloads",
+            "New index generations loaded (ok) or refused, the old one kept (failed)",
+            ["index", "result"],
             registry=r,
         )
 

@@ -1,5 +1,5 @@
 """The API's routes: ``/link``, ``/annotate``, ``/concepts``, ``/indexes``, ``/health``,
-``/metrics``, ``/``.
+``/metrics``, ``/admin/reload`` (loopback only), ``/``.
 
 Each handler checks the request against the limits, takes the index's linker from the state
 and answers JSON built by hand (``schemas`` documents it). ``/link`` requests are coalesced into
@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from ..errors import RequestLimitError, UnknownResourceError
+from ..errors import ForbiddenError, RequestLimitError, UnknownResourceError
 from ..linking.annotate import Annotator
 from ..linking.documents import Document
 from ..linking.thresholds import nil_threshold
@@ -38,9 +38,11 @@ from .schemas import (
 from .state import READY, ServiceState
 
 router = APIRouter()
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": why}
     for code, why in (
+        (403, "an admin route asked from another host than loopback"),
         (404, "unknown index or concept"),
         (408, "the body was not sent within body_timeout_s"),
         (413, "body or mention count beyond a limit"),
@@ -139,13 +141,32 @@ async def indexes(request: Request) -> Response:
     listed = []
     for name, path in state.config.indexes:
         linker = state.linkers.get(name)
+        generation = linker.index.manifest.generation if linker is not None else None
         if not state.config.show_paths:
             manifest = public_manifest(linker.index.manifest) if linker is not None else None
-            listed.append({"name": name, "manifest": manifest})
+            listed.append({"name": name, "generation": generation, "manifest": manifest})
             continue
         manifest = asdict(linker.index.manifest) if linker is not None else None
-        listed.append({"name": name, "path": str(path), "manifest": manifest})
+        listed.append(
+            {"name": name, "path": str(path), "generation": generation, "manifest": manifest}
+        )
     return JSONResponse({"indexes": listed})
+
+
+@router.post("/admin/reload", tags=["service"], responses=ERRORS)
+async def reload(request: Request, index: str | None = None) -> Response:
+    """Load the current generation of every served index (or of ``?index=NAME``) and swap it
+    in; requests in flight finish on the old one. Loopback clients only (403 otherwise); an
+    index that fails to load stays served as it was (its ``error`` says why)."""
+    host = request.client.host if request.client is not None else ""
+    if host not in LOOPBACK:
+        raise ForbiddenError(f"/admin/reload answers loopback clients only, not {host or '?'}")
+    state = state_of(request)
+    names = [index] if index is not None else [name for name, _ in state.config.indexes]
+    for name in names:
+        state.linker(name)  # 404 for an unknown index, 503 while loading
+    results = [await state.reload(name) for name in names]
+    return JSONResponse({"reloads": results})
 
 
 @router.get(

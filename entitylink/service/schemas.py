@@ -130,6 +130,7 @@ class IndexOut(BaseModel):
 
     name: str
     path: str | None = None
+    generation: int | None = None  # of the index directory now served (entitylink update)
     manifest: dict[str, Any] | None
 
 
@@ -153,7 +154,7 @@ class ErrorResponse(BaseModel):
     field: str | None = None
 
 
-PUBLIC_MANIFEST = ("format_version", "encoder", "index", "counts", "created_at")
+PUBLIC_MANIFEST = ("format_version", "encoder", "index", "counts", "created_at", "generation")
 
 
 def public_manifest(manifest: IndexManifest) -> dict[str, Any]:

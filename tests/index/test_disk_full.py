@@ -70,7 +70,7 @@ def test_not_enough_space_for_the_vectors_is_found_before_encoding(
     def never(*args: object) -> None:
         raise AssertionError("encoding started")
 
-    monkeypatch.setattr(build_module, "_encode_names", never)
+    monkeypatch.setattr(build_module, "encode_store", never)
     with pytest.raises(OutputError, match=rf"no space left on device while writing {out}: 1658"):
         build_index(sample(), tiny_encoder, out, overwrite=True, progress=False)
     assert_untouched(out)
