@@ -19,6 +19,13 @@ as little of the CPU the server needs as they can; on a small machine they still
     python scripts/bench_serve.py                                  # indexes/medic, 60 s a level
     python scripts/bench_serve.py --seconds 20 --clients 1 8 32 128 --out serve.json
     python scripts/bench_serve.py --backend torch --out serve-torch.json   # the PyTorch path
+    python scripts/bench_serve.py --index indexes/medic-hnsw --clients 8 --seconds 30 \
+        --update-add data_samples/MRCONSO.RRF          # an update lands during the level
+
+With ``--update-add VOCAB``, the server runs on a copy of the index with ``--reload-poll 1``,
+and ``--update-after`` seconds into the first level ``entitylink update COPY --add VOCAB``
+writes a new generation of it: the level's row then says how long the update took, how many
+reloads the server counted, the generation it serves at the end, and the errors meanwhile.
 """
 
 from __future__ import annotations
@@ -28,10 +35,13 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +80,8 @@ def serve_flags(options: LoadOptions) -> list[str]:
         flags += ["--search-param", f"{key}={value}"]
     flags += ["--mode", options.mode] if options.mode else []
     flags += ["--weight", repr(options.weight)] if options.weight is not None else []
+    flags += ["--query-cache", str(options.query_cache)]
+    flags += ["--index-vectors" if options.index_vectors else "--no-index-vectors"]
     return flags
 
 
@@ -153,6 +165,7 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
     command = [sys.executable, "-m", "entitylink", "serve", "-q", "--index", f"bench={args.index}"]
     command += ["--port", str(port), "--max-batch", str(args.max_batch)]
     command += ["--max-wait-ms", str(args.max_wait_ms), *serve_flags(args.options)]
+    command += ["--reload-poll", "1"] if args.update_add else []
     with open(args.server_log, "w") as log:
         server = subprocess.Popen(command, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -170,9 +183,10 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
         bodies = [
             json.dumps({"index": "bench", "mentions": [m], "k": 5}).encode() for m in mentions
         ]
-        for clients in args.clients:
+        for level, clients in enumerate(args.clients):
             before, rss_start = _batch_totals(url), _rss_mb(server.pid)
             anon_start = _rss_mb(server.pid, "RssAnon")
+            update = _update_later(args) if args.update_add and level == 0 else None
             result = asyncio.run(_level(port, clients, bodies, args.seconds, args.max_requests))
             after, rss_end = _batch_totals(url), _rss_mb(server.pid)
             latencies = result["latencies"]
@@ -195,11 +209,47 @@ def _serve(args: argparse.Namespace, mentions: list[str]) -> list[dict[str, Any]
                     "load": os.getloadavg()[0],
                 }
             )
+            if update is not None:
+                update[0].join()
+                rows[-1]["update"] = {**update[1], **_generation_served(url)}
             print(_row(rows[-1]), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=60)
     return rows
+
+
+def _update_later(args: argparse.Namespace) -> tuple[threading.Thread, dict[str, Any]]:
+    """``entitylink update`` of the served copy, ``--update-after`` seconds from now, in a
+    thread; the dict gets its exit status and seconds."""
+    report: dict[str, Any] = {}
+    command = [sys.executable, "-m", "entitylink", "update", "-q", str(args.index)]
+    command += ["--add", str(args.update_add)]
+
+    def run() -> None:
+        time.sleep(args.update_after)
+        tick = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        report.update(rc=done.returncode, seconds=time.perf_counter() - tick)
+        report["stderr"] = done.stderr[-500:] if done.returncode else ""
+
+    thread = threading.Thread(target=run, name="update")
+    thread.start()
+    return thread, report
+
+
+def _generation_served(url: str) -> dict[str, Any]:
+    """The generation ``/indexes`` says is served, and ``/metrics``' reload counts."""
+    time.sleep(2.5)  # the server polls the manifest every second
+    listed = json.loads(_get(url + "/indexes"))["indexes"]
+    metrics = _get(url + "/metrics")
+    reloads = {
+        result: float(count)
+        for result, count in re.findall(
+            r'entitylink_reloads_total\{index="bench",result="(\w+)"\} ([0-9.e+]+)', metrics
+        )
+    }
+    return {"generation": listed[0]["generation"], "reloads": reloads}
 
 
 def _ceiling(args: argparse.Namespace, mentions: list[str]) -> dict[str, Any]:
@@ -259,8 +309,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-wait-ms", type=float, default=2.0)
     parser.add_argument("--server-log", type=Path, default=Path("/tmp/bench_serve_server.log"))
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
+    parser.add_argument(
+        "--update-add", type=Path, help="update a copy of the index with this vocabulary mid-run"
+    )
+    parser.add_argument(
+        "--update-after", type=float, default=10.0, help="seconds into the first level (10)"
+    )
     add_load_options(parser)  # entitylink serve's, passed on to it
     args = parser.parse_args(argv)
+    if args.update_add:  # the served index is a copy: the update changes it, not args.index
+        copy = Path(tempfile.mkdtemp(prefix="bench-serve-")) / args.index.name
+        shutil.copytree(args.index, copy)
+        args.index = copy
     args.options = load_options(args)
     mentions = _mentions(args.benchmark)
     print(f"{len(mentions)} distinct mentions; index {args.index}; {args.seconds:g} s per level")

@@ -214,3 +214,32 @@ def _settled(client: TestClient) -> dict[str, Any]:
             return body
         time.sleep(0.05)
     raise AssertionError("the index never loaded")
+
+
+def test_accepted_connections_send_without_delay() -> None:
+    """The listening socket says it is TCP, so asyncio sets TCP_NODELAY on each connection:
+    without it every response waited ~40 ms (its head and body are written apart, and the
+    body waited for the client's delayed ACK of the head)."""
+    import asyncio
+
+    sock = server.bind("127.0.0.1", 0)
+    nodelay: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            nodelay.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        listening = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        async with listening:
+            _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+            for _ in range(100):
+                if nodelay:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(accept_one())
+    assert nodelay == [1]
