@@ -238,6 +238,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--dim", type=int, default=384, help="vector dimension (384 or 768)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", nargs="+", default=["16GB", "2GB"], help="--memory-budget")
+    parser.add_argument(
+        "--spec", nargs="+", default=[], help="also build these FAISS specs (e.g. HNSW32,SQfp16)"
+    )
+    parser.add_argument(
+        "--target-recall",
+        type=float,
+        help="choose each index's search parameter by measurement (entitylink tune-search)",
+    )
     parser.add_argument("--sources", nargs="+", type=Path, default=list(DEFAULT_SOURCES))
     parser.add_argument("--work-dir", type=Path, help="default: indexes/scale-N")
     parser.add_argument("--recall-queries", type=int, default=1000)
@@ -279,8 +287,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     result.update(concepts=concepts, mrconso_bytes=mrconso.stat().st_size)
     encoder = HashedNgramEncoder(args.dim, args.seed)
     builds = {}
-    for budget in args.budget:
-        out = work / f"auto-{budget}"
+    for budget in [*args.budget, *args.spec]:
+        named = budget in args.spec  # a FAISS spec, not a memory budget
+        out = index_dir(work, budget, named)
         if args.reuse and (out / MANIFEST).exists():
             logger.info("reusing %s (its build figures are in the first run's log)", out)
             index = ConceptIndex.load(out, mmap=True)
@@ -290,16 +299,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 read_vocabulary(mrconso),
                 encoder,  # type: ignore[arg-type]  # gives the manifest its config and dim
                 out,
-                spec="auto",
-                memory_budget=parse_size(budget),
+                spec=budget if named else "auto",
+                memory_budget=None if named else parse_size(budget),
                 overwrite=True,
                 progress=False,
                 encode_names=encode_hook(encoder, stages, budget),
+                target_recall=args.target_recall,
             )
             stages.stop()
         builds[budget] = {
             "spec": index.manifest.index["spec"],
             "search_params": index.manifest.index["search_params"],
+            "search_tuning": index.manifest.index.get("search_tuning"),
             "files": index.manifest.files,
             "disk_bytes": disk(out),
         }
@@ -315,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         np.save(work / "truth.npy", truth)
         np.save(work / "kth.npy", kth)
     for budget, build in builds.items():
-        out = work / f"auto-{budget}"
+        out = index_dir(work, budget, budget in args.spec)
         build["mmap"] = fresh(out, True, work, args.latency_queries)
         build["read"] = fresh(out, False, work, 0)
     result.update(stages=stages.figures, builds=builds, names_built=names)
@@ -326,6 +337,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if not args.keep:
         shutil.rmtree(work)
     return result
+
+
+def index_dir(work: Path, budget: str, named: bool) -> Path:
+    """Where the index of a memory budget (``auto-16GB``) or a named spec (``spec-HNSW32_SQ8``)
+    is built."""
+    return work / (f"spec-{budget.replace(',', '_')}" if named else f"auto-{budget}")
 
 
 def markdown(result: dict[str, Any]) -> str:
