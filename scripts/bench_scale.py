@@ -40,7 +40,6 @@ from scale_names import (  # noqa: E402
     HashedNgramEncoder,
     NameGenerator,
     load_pool,
-    perturb,
     write_mrconso,
 )
 
@@ -49,6 +48,7 @@ from entitylink.index.directory import ConceptIndex  # noqa: E402  (entitylink.C
 from entitylink.index.layout import MANIFEST  # noqa: E402
 from entitylink.index.specs import parse_size  # noqa: E402
 from entitylink.index.store import ConceptStore  # noqa: E402
+from entitylink.index.tuning import perturb  # noqa: E402
 from entitylink.index.vector_file import release_rows  # noqa: E402
 
 logger = logging.getLogger("bench_scale")

@@ -180,20 +180,3 @@ class HashedNgramEncoder:
 def standin_from_config(config: dict[str, Any], device: str = "cpu") -> HashedNgramEncoder:
     """The ``encoder_factory`` for Ray actors: the stand-in from its manifest config."""
     return HashedNgramEncoder(config["dim"], config["seed"], config["hashes"])
-
-
-def perturb(name: str, rnd: random.Random) -> str:
-    """A query made from a name: a dropped word, a swapped letter or a changed case."""
-    words = name.split()
-    op = rnd.randrange(3)
-    if op == 0 and len(words) > 1:
-        del words[rnd.randrange(len(words))]
-    elif op == 1:
-        i = rnd.randrange(len(words))
-        w = words[i]
-        if len(w) > 3:
-            j = rnd.randrange(len(w) - 1)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
-    else:
-        words = [w.lower() for w in words]
-    return " ".join(words)
