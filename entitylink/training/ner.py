@@ -152,6 +152,8 @@ def train_ner(
     checkpoint = out / CHECKPOINT
     fingerprint = _fingerprint(train_docs, labels, config)
     state = _start(out, checkpoint, fingerprint, resume=resume, overwrite=overwrite)
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)  # --resume of a run that never saved
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads or available_cores())
     source = str(checkpoint) if state else resolve_model(config.base_model)

@@ -93,3 +93,8 @@ def test_documents_task_scores_a_token_classifier_beside_the_dictionary(
     assert alone["tp"] + alone["fn"] == len({(m.doc_id, m.start, m.end) for m in test.mentions})
     assert systems["d. detector spans alone (any ID)"]["document"] is None
     assert "| d. detector spans alone (any ID) |" in out.with_suffix(".md").read_text()
+    alone_only = tmp_path / "alone"
+    argv = ["evaluate", "--task", "documents", "--benchmark", "ncbi-disease", "--split", "dev"]
+    assert main([*argv, "--detector", f"model:{tiny_tagger_dir}", "--out", str(alone_only)]) == 0
+    only = json.loads(alone_only.with_suffix(".json").read_text())
+    assert list(only["systems"]) == ["d. detector spans alone (any ID)"] and only["index"] is None
