@@ -144,6 +144,7 @@ def train_ner(
     from transformers.optimization import get_linear_schedule_with_warmup
     from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # loading and saving bars: ours is enough
     config = config or NerConfig()
     corpora = list(dict.fromkeys(d.corpus for d in train_docs))
     labels = bio_labels([t for c in corpora for t in NER_CORPORA[c].types])
