@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batch", type=int, default=32, help="documents per annotate() call")
     parser.add_argument("--detector", default="dictionary", help="dictionary or model:DIR")
     parser.add_argument("--span-type", action="append", help="model:DIR: keep these types")
+    parser.add_argument(
+        "--detector-quantize", default="int8-block", choices=("none", "int8", "int8-block")
+    )
     parser.add_argument("--type-map", action="append", help="typed linking, as annotate's")
     add_load_options(parser)  # as entitylink annotate
     args = parser.parse_args(argv)
@@ -74,7 +77,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     clock = time.perf_counter()
     detector: DictionaryDetector | ModelDetector
     if args.detector.startswith("model:"):
-        detector = ModelDetector(args.detector[6:], types=args.span_type, threads=args.threads)
+        quantize = None if args.detector_quantize == "none" else args.detector_quantize
+        detector = ModelDetector(
+            args.detector[6:], types=args.span_type, quantize=quantize, threads=args.threads
+        )
     else:
         detector = DictionaryDetector.from_store(linker.index.store)
     build = time.perf_counter() - clock
@@ -102,6 +108,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "characters": sum(map(len, texts)),
         "index_load_s": round(load, 2),
         "detector": args.detector,
+        "detector_quantize": args.detector_quantize if args.detector != "dictionary" else None,
         "dictionary_build_s": round(build, 2),  # the model detector's load, for model:DIR
         "dictionary_names": len(detector) if isinstance(detector, DictionaryDetector) else None,
         "seconds": round(total, 2),
