@@ -260,9 +260,10 @@ def train_ner(
                     handle.write(json.dumps(row) + "\n")
             if step % per_epoch == 0:
                 scores = _dev(model, tagger, dev_docs, device)
+                earlier = max((h["all"]["f1"] for h in history), default=-1.0)
                 history.append({"epoch": epoch + 1, "step": step, **scores})
                 logger.info("epoch %d: dev span F1 %.4f %s", epoch + 1, scores["all"]["f1"], scores)
-                if scores["all"]["f1"] >= max(h["all"]["f1"] for h in history):
+                if scores["all"]["f1"] > earlier:  # the first epoch of the best F1 is kept
                     save_model(model, tokenizer, out, {**settings, "epoch": epoch + 1})
                 model.train()
                 save()
