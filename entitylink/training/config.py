@@ -72,6 +72,7 @@ class NerConfig:
     seed: int = 0
     device: str | None = None
     threads: int | None = None  # torch threads; None: every available core
+    bf16: bool = False  # bfloat16 autocast of the training steps (2.4x faster on a Zen 4 core)
     eval_batch_size: int = 32
     save_every: int = 100
     log_every: int = 10

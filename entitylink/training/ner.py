@@ -244,7 +244,8 @@ def train_ner(
             order = np.random.default_rng(config.seed + epoch).permutation(len(examples))
             chosen = order[position * config.batch_size : (position + 1) * config.batch_size]
             batch = [examples[i] for i in chosen]
-            loss = _loss(model, batch, len(labels), tagger.special.pad, device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
+                loss = _loss(model, batch, len(labels), tagger.special.pad, device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -296,7 +297,7 @@ def _loss(
     logits = model(
         input_ids=torch.from_numpy(ids).to(device),
         attention_mask=torch.from_numpy(mask).to(device),
-    ).logits
+    ).logits.float()  # the loss in float32 under bfloat16 autocast
     return partial_nll(
         logits, torch.from_numpy(tags).to(device), torch.from_numpy(also).to(device), 0
     )

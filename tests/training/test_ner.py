@@ -93,3 +93,23 @@ def test_training_keeps_the_best_dev_epoch_resumes_and_loads(
     assert all(
         TEXTS[i][s:e].strip() == TEXTS[i][s:e] for i, spans in enumerate(found) for s, e, _ in spans
     )
+
+
+def test_bfloat16_training_writes_a_float32_model(tmp_path: Path, tiny_model_dir: Path) -> None:
+    train = [document("bc5cdr", i, t, WORDS) for i, t in enumerate(TEXTS * 2)]
+    config = NerConfig(
+        base_model=str(tiny_model_dir),
+        max_length=16,
+        overlap=4,
+        batch_size=4,
+        epochs=1,
+        bf16=True,
+        threads=1,
+    )
+    result = train_ner(train, train[:2], tmp_path / "bf16", config, progress=False)
+    assert result.best_epoch == 1 and result.steps == result.total_steps
+    from safetensors.torch import load_file
+
+    tensors = load_file(tmp_path / "bf16" / "model.safetensors")
+    assert {t.dtype for t in tensors.values()} == {torch.float32}
+    assert ModelDetector(tmp_path / "bf16", quantize=None).detect_many([""]) == [[]]
