@@ -13,7 +13,7 @@ el=("${PYTHON:-.venv/bin/python}" -m entitylink)
 index=${INDEX:-indexes/medic}
 mkdir -p models reports
 /usr/bin/time -v -o "$out.time.txt" "${el[@]}" train-ner --benchmark ncbi-disease \
-  --benchmark bc5cdr --out "$out" --epochs "${EPOCHS:-5}" --max-length "${MAX_LENGTH:-256}" --resume
+  --benchmark bc5cdr --out "$out" --epochs "${EPOCHS:-8}" --max-length "${MAX_LENGTH:-256}" --bf16 --resume
 [[ -d "$index" ]] || "${el[@]}" build-index ../shared/data/vocab/ctd/medic_06Jul2012.txt \
   --out "$index"
 for benchmark in ncbi-disease bc5cdr-disease; do
