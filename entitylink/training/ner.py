@@ -33,25 +33,23 @@ from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from ..encoding.models import resolve_model
 from ..encoding.threads import available_cores
-from ..encoding.tokens import pad_arrays
 from ..errors import TrainingError
-from ..evaluation.documents import Counts
 from ..files import writing
 from ..linking.bio import BioScheme, bio_labels
 from ..linking.model_detector import NER_CONFIG_FILE
 from ..linking.tagger import Tagger
 from .config import NerConfig
-from .ner_data import IGNORED, NER_CORPORA, NerDocument, NerExample, data_hash, ner_documents
+from .ner_data import NER_CORPORA, NerDocument, data_hash, ner_documents
 from .ner_data import ner_examples as make_examples
 from .ner_files import cut_log, save_checkpoint, save_model
+from .ner_steps import batch_loss, dev_scores
 from .train import CHECKPOINT, LOG_FILE, _start
 
-__all__ = ["NerResult", "partial_nll", "score_spans", "train_ner", "train_ner_on"]
+__all__ = ["NerResult", "train_ner", "train_ner_on"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,34 +76,6 @@ class NerResult:
     best_epoch: int | None
     dev: tuple[dict[str, Any], ...]
     stopped: str
-
-
-def partial_nll(
-    logits: torch.Tensor, tags: torch.Tensor, also: torch.Tensor, outside: int
-) -> torch.Tensor:
-    """Mean over tagged tokens of minus the log of the summed probability of the allowed labels:
-    the gold tag, and on an ``O`` token the labels in its example's row of ``also``
-    (batch × labels, bool)."""
-    allowed = torch.nn.functional.one_hot(tags.clamp(min=0), logits.shape[-1]).bool()
-    allowed |= (tags == outside).unsqueeze(-1) & also.unsqueeze(1)
-    valid = tags != IGNORED
-    picked = torch.logsumexp(logits.masked_fill(~allowed, -math.inf), dim=-1)
-    return (torch.logsumexp(logits, dim=-1) - picked)[valid].mean()
-
-
-def score_spans(
-    documents: Sequence[NerDocument], found: Sequence[Sequence[tuple[int, int, str]]]
-) -> dict[str, Any]:
-    """Exact-span-and-type micro P/R/F1 over all documents, and per corpus."""
-    counts: dict[str, list[int]] = {}
-    for document, spans in zip(documents, found, strict=True):
-        gold, predicted = set(document.spans), set(spans)
-        for key in ("all", document.corpus):
-            row = counts.setdefault(key, [0, 0, 0])
-            row[0] += len(gold & predicted)
-            row[1] += len(predicted - gold)
-            row[2] += len(gold - predicted)
-    return {key: Counts(*row).as_dict() for key, row in counts.items()}
 
 
 def _fingerprint(train: Sequence[NerDocument], labels: list[str], config: NerConfig) -> str:
@@ -245,7 +215,7 @@ def train_ner(
             chosen = order[position * config.batch_size : (position + 1) * config.batch_size]
             batch = [examples[i] for i in chosen]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
-                loss = _loss(model, batch, len(labels), tagger.special.pad, device)
+                loss = batch_loss(model, batch, len(labels), tagger.special.pad, device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -260,7 +230,7 @@ def train_ner(
                 with writing(log_path), log_path.open("a") as handle:
                     handle.write(json.dumps(row) + "\n")
             if step % per_epoch == 0:
-                scores = _dev(model, tagger, dev_docs, device)
+                scores = dev_scores(model, tagger, dev_docs, device)
                 earlier = max((h["all"]["f1"] for h in history), default=-1.0)
                 history.append({"epoch": epoch + 1, "step": step, **scores})
                 logger.info("epoch %d: dev span F1 %.4f %s", epoch + 1, scores["all"]["f1"], scores)
@@ -282,40 +252,3 @@ def train_ner(
     return NerResult(
         out, step, total, seconds, best["epoch"] if best else None, tuple(history), stopped
     )
-
-
-def _loss(
-    model: Any, batch: list[NerExample], labels: int, pad: int, device: torch.device
-) -> torch.Tensor:
-    """:func:`partial_nll` of one batch of windows (``O`` is label 0)."""
-    ids, mask = pad_arrays([e.ids for e in batch], pad)
-    tags = np.full(ids.shape, IGNORED, dtype=np.int64)
-    also = np.zeros((len(batch), labels), dtype=bool)
-    for row, example in enumerate(batch):
-        tags[row, : len(example.tags)] = example.tags
-        also[row, list(example.outside_also)] = True
-    logits = model(
-        input_ids=torch.from_numpy(ids).to(device),
-        attention_mask=torch.from_numpy(mask).to(device),
-    ).logits.float()  # the loss in float32 under bfloat16 autocast
-    return partial_nll(
-        logits, torch.from_numpy(tags).to(device), torch.from_numpy(also).to(device), 0
-    )
-
-
-def _dev(
-    model: Any, tagger: Tagger, documents: Sequence[NerDocument], device: torch.device
-) -> dict[str, Any]:
-    """The dev documents tagged by ``model`` (eval mode, no gradients) and scored."""
-    model.eval()
-
-    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> NDArray[np.float32]:
-        with torch.inference_mode():
-            out = model(
-                input_ids=torch.from_numpy(ids).to(device),
-                attention_mask=torch.from_numpy(mask).to(device),
-            )
-            return out.logits.float().cpu().numpy()  # type: ignore[no-any-return]
-
-    found = tagger.tag([d.text for d in documents], run)
-    return score_spans(documents, found)

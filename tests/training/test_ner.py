@@ -9,8 +9,9 @@ import torch
 
 from entitylink.linking.model_detector import NER_CONFIG_FILE, ModelDetector
 from entitylink.training.config import NerConfig
-from entitylink.training.ner import partial_nll, score_spans, train_ner
+from entitylink.training.ner import train_ner
 from entitylink.training.ner_data import NerDocument
+from entitylink.training.ner_steps import partial_nll, score_spans
 
 
 def test_partial_nll_is_cross_entropy_where_o_means_o() -> None:
