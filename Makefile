@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean sapbert biosyn docs
+.PHONY: demo test lint setup clean sapbert biosyn ner docs
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ sapbert: $(STAMP)
 # the README's BioSyn-style rows (about 20 min of training per benchmark, then its evaluation)
 biosyn: $(STAMP)
 	bash scripts/train_biosyn.sh
+
+# the trained mention detector (models/ner) and its end-to-end rows in docs/text.md
+ner: $(STAMP)
+	bash scripts/train_ner.sh
 
 DOCS_STAMP := $(VENV)/.installed-docs
 

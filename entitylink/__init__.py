@@ -46,13 +46,15 @@ if (
     from .linking.detectors import DictionaryDetector
     from .linking.documents import Document, Span
     from .linking.linker import Linker
+    from .linking.model_detector import ModelDetector
     from .linking.options import LoadOptions
     from .linking.spacy_detector import SpacyDetector
     from .linking.timing import StageTimes
     from .records import Candidate, Concept, Mention
     from .tables.dataframe import link_dataframe
     from .training.biosyn import train_biosyn
-    from .training.config import BiosynConfig, TrainingConfig
+    from .training.config import BiosynConfig, NerConfig, TrainingConfig
+    from .training.ner import train_ner, train_ner_on
     from .training.pairs import Pair, make_pairs, pairs_from_sources
     from .training.train import TrainingResult, train
     from .vocabularies import FORMATS, detect_format, read_vocabulary
@@ -84,7 +86,9 @@ _SOURCES = {
     "LoadOptions": ".linking.options",
     "Mention": ".records",
     "MissingDependencyError": ".errors",
+    "ModelDetector": ".linking.model_detector",
     "ModelLoadError": ".errors",
+    "NerConfig": ".training.config",
     "Pair": ".training.pairs",
     "SAPBERT": ".encoding.options",
     "SpacyDetector": ".linking.spacy_detector",
@@ -110,6 +114,8 @@ _SOURCES = {
     "read_vocabulary": ".vocabularies",
     "train": ".training.train",
     "train_biosyn": ".training.biosyn",
+    "train_ner": ".training.ner",
+    "train_ner_on": ".training.ner",
     "tune_search": ".index.tuning",
     "tune_weight": ".evaluation.tune",
     "update_index": ".index.update",
@@ -154,7 +160,9 @@ __all__ = [
     "LoadOptions",
     "Mention",
     "MissingDependencyError",
+    "ModelDetector",
     "ModelLoadError",
+    "NerConfig",
     "Pair",
     "SAPBERT",
     "SpacyDetector",
@@ -181,6 +189,8 @@ __all__ = [
     "read_vocabulary",
     "train",
     "train_biosyn",
+    "train_ner",
+    "train_ner_on",
     "tune_search",
     "tune_weight",
     "update_index",

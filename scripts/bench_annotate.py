@@ -6,6 +6,8 @@ Usage::
     nice python scripts/bench_annotate.py --index indexes/medic \
         --input ../shared/data/benchmarks/bc5cdr/CDR_TestSet.PubTator.txt --repeats 3
     nice python scripts/bench_annotate.py --index indexes/medic --input ... --backend torch
+    nice python scripts/bench_annotate.py --index indexes/medic --input ... \
+        --detector model:models/ner --span-type Disease      # the trained detector
 
 The index is loaded as ``entitylink annotate`` loads it: the same option group
 (:func:`entitylink.cli.options.add_load_options`: ``--backend``, ``--quantize``, ``--threads``,
@@ -35,7 +37,9 @@ from entitylink.cli.options import add_load_options, load_options
 from entitylink.linking.annotate import STAGES
 from entitylink.linking.detectors import DictionaryDetector
 from entitylink.linking.formats import read_documents
+from entitylink.linking.model_detector import ModelDetector
 from entitylink.linking.thresholds import nil_threshold
+from entitylink.linking.type_maps import parse_type_map
 
 QUERY_SOURCES = ("from_index", "from_cache", "encoded")
 
@@ -60,6 +64,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--batch", type=int, default=32, help="documents per annotate() call")
+    parser.add_argument("--detector", default="dictionary", help="dictionary or model:DIR")
+    parser.add_argument("--span-type", action="append", help="model:DIR: keep these types")
+    parser.add_argument(
+        "--detector-quantize", default="int8-block", choices=("none", "int8", "int8-block")
+    )
+    parser.add_argument("--type-map", action="append", help="typed linking, as annotate's")
     add_load_options(parser)  # as entitylink annotate
     args = parser.parse_args(argv)
     options = load_options(args)
@@ -69,9 +79,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     linker = Linker.from_dir(args.index, options)
     load = time.perf_counter() - clock
     clock = time.perf_counter()
-    detector = DictionaryDetector.from_store(linker.index.store)
+    detector: DictionaryDetector | ModelDetector
+    if args.detector.startswith("model:"):
+        quantize = None if args.detector_quantize == "none" else args.detector_quantize
+        detector = ModelDetector(
+            args.detector[6:], types=args.span_type, quantize=quantize, threads=args.threads
+        )
+    else:
+        detector = DictionaryDetector.from_store(linker.index.store)
     build = time.perf_counter() - clock
-    annotator = Annotator(linker, detector, threshold=nil_threshold(args.threshold, "dictionary"))
+    annotator = Annotator(
+        linker,
+        detector,
+        threshold=nil_threshold(args.threshold, args.detector),
+        type_map=parse_type_map(args.type_map or []),
+    )
     annotator.annotate(texts[:8])  # warm up
     runs = []
     for _ in range(args.repeats):
@@ -93,8 +115,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "documents": len(texts),
         "characters": sum(map(len, texts)),
         "index_load_s": round(load, 2),
-        "dictionary_build_s": round(build, 2),
-        "dictionary_names": len(detector),
+        "detector": args.detector,
+        "detector_quantize": args.detector_quantize if args.detector != "dictionary" else None,
+        "dictionary_build_s": round(build, 2),  # the model detector's load, for model:DIR
+        "dictionary_names": len(detector) if isinstance(detector, DictionaryDetector) else None,
         "seconds": round(total, 2),
         "seconds_all_repeats": [round(run[0], 2) for run in runs],
         "abstracts_per_s": round(len(texts) / total, 1),

@@ -15,7 +15,12 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
-from transformers import BertConfig, BertModel, BertTokenizerFast  # noqa: E402
+from transformers import (  # noqa: E402
+    BertConfig,
+    BertForTokenClassification,
+    BertModel,
+    BertTokenizerFast,
+)
 
 from entitylink import ConceptIndex, Encoder, build_index, read_vocabulary  # noqa: E402
 from tests.paths import SAMPLES  # noqa: E402
@@ -62,6 +67,22 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         max_position_embeddings=64,
     )
     BertModel(config).save_pretrained(directory)
+    return directory
+
+
+TAGGER_LABELS = ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease"]
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Path:
+    """A randomly initialised 2-layer BERT token classifier with BIO labels of two types, built
+    from a config (the tiny BERT's vocabulary; no download)."""
+    directory = tmp_path_factory.mktemp("tiny-tagger")
+    BertTokenizerFast.from_pretrained(tiny_model_dir).save_pretrained(directory)
+    config = BertConfig.from_pretrained(tiny_model_dir)
+    config.id2label = dict(enumerate(TAGGER_LABELS))
+    config.label2id = {label: i for i, label in enumerate(TAGGER_LABELS)}
+    BertForTokenClassification(config).save_pretrained(directory)
     return directory
 
 

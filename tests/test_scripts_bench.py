@@ -152,6 +152,17 @@ def test_bench_annotate_takes_the_load_flags(
     assert result["encoder"].get("backend", "torch") == "torch" and result["mentions"] > 0
 
 
+def test_bench_annotate_with_a_token_classifier(
+    tiny_index: ConceptIndex, tiny_tagger_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--index", str(tiny_index.path), "--input", str(SAMPLES / "benchmark.pubtator")]
+    argv += ["--repeats", "1", "--sizes", "3000", "--detector", f"model:{tiny_tagger_dir}"]
+    result = script("bench_annotate").main([*argv, "--span-type", "Disease"])
+    capsys.readouterr()
+    assert result["detector"] == f"model:{tiny_tagger_dir}" and result["dictionary_names"] is None
+    assert result["stages_s"]["detection"] > 0 and result["long_documents"][0]["spans"] >= 0
+
+
 def test_bench_serve_tiny(
     tiny_index: ConceptIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,10 +1,10 @@
 """The command line: ``entitylink COMMAND``, parsed here, each command group run by its module.
 
 Arguments in, exit status out: build-index, reindex (:mod:`.build`), update, compact,
-tune-search (:mod:`.update`), link (:mod:`.link`),
-annotate (:mod:`.annotate`), evaluate, report (:mod:`.evaluate`), train (:mod:`.train`), tune
-(:mod:`.tune`), verify (:mod:`.verify`), serve (:mod:`.serve`) and info (here). This is the error
-boundary: the library's exceptions become one ``error:`` line on stderr.
+tune-search (:mod:`.update`), link (:mod:`.link`), annotate (:mod:`.annotate`), evaluate, report
+(:mod:`.evaluate`), train (:mod:`.train`), train-ner (:mod:`.train_ner`), tune (:mod:`.tune`),
+verify (:mod:`.verify`), serve (:mod:`.serve`) and info (here). This is the error boundary: the
+library's exceptions become one ``error:`` line on stderr.
 
 Exit status: 0 success, 1 a user error (one line on stderr, no traceback), 2 a usage error,
 130 Ctrl-C, 143 SIGTERM (both remove the temporary files of a build or an output).
@@ -28,6 +28,7 @@ from .link import add_link_command, run_link
 from .options import DEPRECATED, engine_options
 from .serve import add_serve_command, run_serve
 from .train import add_train_command, run_train
+from .train_ner import add_train_ner_command, run_train_ner
 from .tune import add_tune_command, run_tune
 from .update import add_update_commands, run_compact, run_tune_search, run_update
 from .verify import Terminated, add_verify_command, raise_on_sigterm, run_verify, terminated
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     add_annotate_command(commands, formatter, common)
     add_evaluation_commands(commands, formatter, common)
     add_train_command(commands, formatter, common)
+    add_train_ner_command(commands, formatter, common)
     add_tune_command(commands, formatter, common)
     add_update_commands(commands, formatter, common)
     add_verify_command(commands, formatter, common)
@@ -115,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_report(args)
         elif args.command == "train":
             run_train(args)
+        elif args.command == "train-ner":
+            run_train_ner(args)
         elif args.command == "tune":
             run_tune(args)
         elif args.command == "update":

@@ -23,6 +23,10 @@ EPILOG_ANNOTATE = """examples:
       --output out.jsonl
   entitylink annotate --index indexes/medic --detector spacy:en_core_sci_sm --input docs.bioc.xml \\
       --output out.bioc.json
+  entitylink annotate --index indexes/medic --detector model:models/ner --span-type Disease \\
+      --input abstracts.pubtator --output out.pubtator
+  entitylink annotate --index indexes/mesh --detector model:models/ner --type-map mesh \\
+      --input abstracts.pubtator --output out.pubtator     # diseases and chemicals, typed
   cat docs.jsonl | entitylink annotate --index indexes/medic --input - --input-format jsonl
 
 input: .txt (one document per line), .jsonl ({"id", "text", "spans": [{"start", "end", "label"}]}),
@@ -59,8 +63,22 @@ def add_annotate_command(
     parser.add_argument(
         "--detector",
         default="dictionary",
-        help="dictionary (the index's names, default), spacy:MODEL (its entities), or given "
-        "(the input's own spans)",
+        help="dictionary (the index's names, default), spacy:MODEL (its entities), "
+        "model:DIR (a token-classification checkpoint with BIO labels, e.g. from train-ner), "
+        "or given (the input's own spans)",
+    )
+    parser.add_argument(
+        "--span-type",
+        dest="span_types",
+        action="append",
+        help="model:DIR: keep the spans of this entity type (Disease, Chemical...; repeatable)",
+    )
+    parser.add_argument(
+        "--type-map",
+        action="append",
+        metavar="LABEL=TYPE,...|mesh",
+        help="typed linking: a span labelled LABEL is linked among concepts of these types "
+        "only (repeatable); 'mesh': Disease -> MeSH C tree and F03, Chemical -> D tree",
     )
     parser.add_argument("-k", type=positive_int, default=5, help="concepts per span (default: 5)")
     parser.add_argument(
@@ -88,9 +106,10 @@ def add_annotate_command(
     add_load_options(parser)
 
 
-def _detector(spec: str, linker: Any, min_length: int) -> Any:
+def _detector(spec: str, linker: Any, min_length: int, span_types: list[str] | None = None) -> Any:
     from ..linking.annotate import GivenSpans
     from ..linking.detectors import DictionaryDetector, DictionaryOptions
+    from ..linking.model_detector import ModelDetector
     from ..linking.spacy_detector import SpacyDetector
 
     if spec == "dictionary":
@@ -101,7 +120,11 @@ def _detector(spec: str, linker: Any, min_length: int) -> Any:
         return GivenSpans()
     if spec.startswith("spacy:") and len(spec) > 6:
         return SpacyDetector.load(spec[6:])
-    raise ValueError(f"--detector: expected dictionary, given or spacy:MODEL, got {spec!r}")
+    if spec.startswith("model:") and len(spec) > 6:
+        return ModelDetector(spec[6:], types=span_types, threads=linker.encoder.threads)
+    raise ValueError(
+        f"--detector: expected dictionary, given, spacy:MODEL or model:DIR, got {spec!r}"
+    )
 
 
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -116,6 +139,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     from ..linking.annotate import Annotator, GivenSpans
     from ..linking.formats import Skipped, detect_format, read_documents, write_documents
     from ..linking.linker import Linker
+    from ..linking.type_maps import parse_type_map
     from ..linking.windows import WINDOW_CHARS, annotate_long
 
     in_format = detect_format(args.input, args.input_format)
@@ -128,7 +152,7 @@ def run_annotate(args: argparse.Namespace) -> None:
         refuse_inputs([Path(args.output)], [args.input])
         check_output_file(Path(args.output), args.overwrite)
     linker = Linker.from_dir(args.index, load_options(args))
-    detector = _detector(args.detector, linker, args.min_length)
+    detector = _detector(args.detector, linker, args.min_length, args.span_types)
     threshold = nil_threshold(args.threshold, args.detector)
     annotator = Annotator(
         linker,
@@ -137,6 +161,7 @@ def run_annotate(args: argparse.Namespace) -> None:
         threshold=threshold,
         types=args.types,
         abbreviations=args.abbreviations,
+        type_map=parse_type_map(args.type_map or []),
     )
     given = isinstance(detector, GivenSpans)
     skipped = Skipped()

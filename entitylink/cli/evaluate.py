@@ -18,6 +18,8 @@ EPILOG_EVALUATE = """examples:
       --out reports/ncbi-sapbert --errors reports/ncbi-sapbert.misses.jsonl
   entitylink evaluate --benchmark my_mentions.tsv --vocab my_vocab.tsv --protocol plain
   entitylink evaluate --task documents --benchmark bc5cdr-disease --index indexes/medic
+  entitylink evaluate --task documents --benchmark bc5cdr-chemical --index indexes/mesh \\
+      --detector model:models/ner --type-map mesh     # + the trained detector's rows
   entitylink evaluate --benchmark ncbi-disease --mode hybrid --weight 0.4   # w from tune
   entitylink report reports/*.json --markdown table.md --plot accuracy.png
 """
@@ -52,6 +54,24 @@ def add_evaluation_commands(
         default="mentions",
         help="mentions: link the gold mentions (default); documents: detect and link in the "
         "documents' text, scored end to end (needs --index)",
+    )
+    evaluate.add_argument(
+        "--detector",
+        metavar="model:DIR",
+        help="documents: also score this token classifier's spans alone and linked (its spans "
+        "of the benchmark's entity type; threshold chosen on dev)",
+    )
+    evaluate.add_argument(
+        "--type-map",
+        action="append",
+        metavar="LABEL=TYPE,...|mesh",
+        help="documents, --detector: typed linking (see annotate --type-map)",
+    )
+    evaluate.add_argument(
+        "--detector-quantize",
+        choices=("none", "int8", "int8-block"),
+        default="int8-block",
+        help="documents, --detector: the detector's ONNX weights (default: int8-block)",
     )
     evaluate.add_argument(
         "--no-abbreviations",

@@ -29,10 +29,12 @@ __all__ = ["OPSET", "export_onnx"]
 OPSET = 18
 
 
-def export_onnx(location: str, directory: Path) -> None:
-    """Export ``location`` (a transformers checkpoint) into ``directory`` (needs torch)."""
+def export_onnx(location: str, directory: Path, task: str = "hidden") -> None:
+    """Export ``location`` (a transformers checkpoint) into ``directory`` (needs torch): its last
+    hidden states, or its logits with ``task="token-classification"``."""
     logger.info("exporting %s to ONNX in %s (once)", location, directory)
-    tokenizer, network = load_checkpoint(location, location)
+    tokenizer, network = load_checkpoint(location, location, task)
+    logits = task == "token-classification"
     network.eval()
     partial = directory.with_name(f"{directory.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -51,12 +53,13 @@ def export_onnx(location: str, directory: Path) -> None:
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             out = self.network(input_ids=input_ids, attention_mask=attention_mask)
-            return out.last_hidden_state  # type: ignore[no-any-return]
+            return out.logits if logits else out.last_hidden_state  # type: ignore[no-any-return]
 
     mask = torch.ones(2, 8, dtype=torch.long)
     mask[1, 5:] = 0  # a padded row, so that tracing keeps the attention mask's path
     example = (torch.ones(2, 8, dtype=torch.long), mask)
     axes = {0: "batch", 1: "tokens"}
+    output = "logits" if logits else "last_hidden_state"
     # the tracer warns about shape checks it records as constants (they hold for any shape)
     with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -65,8 +68,8 @@ def export_onnx(location: str, directory: Path) -> None:
             example,
             str(partial / FILES[None]),
             input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            output_names=[output],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, output: axes},
             opset_version=OPSET,
             dynamo=False,
         )
@@ -76,6 +79,7 @@ def export_onnx(location: str, directory: Path) -> None:
         "opset": OPSET,
         "torch": torch.__version__,
         "hidden_size": int(network.config.hidden_size),
+        "task": task,
     }
     (partial / SOURCE_FILE).write_text(json.dumps(source, indent=1) + "\n")
     if directory.exists():  # another process exported it meanwhile

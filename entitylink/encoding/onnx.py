@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import MissingDependencyError
-from .onnx_cache import FILES, SOURCE_FILE, cache_dir, known_key
+from .onnx_cache import FILES, SOURCE_FILE, TASKS, cache_dir, known_key
 from .tokens import TOKENIZER_FILE, Tokens
 
 logger = logging.getLogger(__name__)
@@ -33,14 +33,15 @@ BLOCK = 32  # int8-block: weights quantised in blocks of this many values, one s
 HALF_EMBEDDINGS_FROM = 1 << 20  # int8-block: Gather tables of this many values or more in float16
 
 
-def onnx_files(location: str, quantize: str | None) -> tuple[Path, Path]:
-    """The ONNX graph (exported, quantised on first use) and ``tokenizer.json`` of a checkpoint."""
-    directory = cache_dir() / known_key(location)
+def onnx_files(location: str, quantize: str | None, task: str = "hidden") -> tuple[Path, Path]:
+    """The ONNX graph (exported, quantised on first use) and ``tokenizer.json`` of a checkpoint;
+    ``task``: its last hidden states (an encoder) or ``"token-classification"`` logits."""
+    directory = cache_dir() / f"{known_key(location)}{TASKS[task]}"
     graph = directory / FILES[quantize]
     if not (directory / FILES[None]).is_file() or not (directory / TOKENIZER_FILE).is_file():
         from .export import export_onnx  # torch and transformers, this once
 
-        export_onnx(location, directory)
+        export_onnx(location, directory, task)
     if not graph.is_file():
         quantizer = quantize_blocks if quantize == "int8-block" else quantize_int8
         quantizer(directory / FILES[None], graph)
@@ -129,15 +130,23 @@ class OnnxModel:
     names, batches of 128, 2 cores: about 700 against 560 names/s).
     """
 
-    def __init__(self, location: str, *, pooling: str, max_length: int, quantize: str | None):
+    def __init__(
+        self,
+        location: str,
+        *,
+        pooling: str,
+        max_length: int,
+        quantize: str | None,
+        task: str = "hidden",
+    ) -> None:
         try:
             import onnxruntime
         except ImportError as exc:
             raise MissingDependencyError(
                 f"onnxruntime is not installed ({exc}): {ONNX_HINT}"
             ) from exc
-        self.graph, tokenizer = onnx_files(location, quantize)
-        self.tokens = Tokens.load(tokenizer.parent, max_length)
+        self.graph, tokenizer = onnx_files(location, quantize, task)
+        self.tokens, self.tokens_file = Tokens.load(tokenizer.parent, max_length), tokenizer
         self.pad_id, self.pooling = self.tokens.pad_id, pooling
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
@@ -157,7 +166,8 @@ class OnnxModel:
     def hidden(
         self, ids: NDArray[np.int64], mask: NDArray[np.int64], threads: int
     ) -> NDArray[np.float32]:
-        """The last hidden states of one padded batch, in ``threads`` parts run at once."""
+        """The graph's output for one padded batch (last hidden states; a token classifier's
+        logits), in ``threads`` parts run at once."""
         parts = min(threads, len(ids))
         if parts <= 1:
             out: NDArray[np.float32] = self.session.run(None, _feed(ids, mask))[0]

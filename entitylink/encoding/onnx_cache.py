@@ -5,7 +5,7 @@ which writes them)::
     $ENTITYLINK_CACHE/onnx/      (default ~/.cache/entitylink/onnx)
       keys.json                  model_key() of checkpoints seen, by their files' sizes and mtimes
       identities.json            weights_identity() of checkpoints seen, the same way
-      <key>/
+      <key>/                     an encoder's graph; <key>-tokens/ a token classifier's (logits)
         model.onnx               float32 graph: input_ids, attention_mask -> last_hidden_state
         model.int8.onnx          int8 weights (onnxruntime dynamic quantisation), on request
         model.int8-block.2.onnx  8-bit weights in blocks of 32 (``MatMulNBits``), embeddings in
@@ -31,6 +31,7 @@ __all__ = [
     "FILES",
     "KEYS_FILE",
     "SOURCE_FILE",
+    "TASKS",
     "WEIGHT_FILES",
     "cache_dir",
     "known_key",
@@ -43,6 +44,9 @@ EXPORT_VERSION = 1  # bump when the exported graph changes: a new cache key
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 # int8-block.2: the embedding tables in float16 (the first version kept them in float32)
 FILES = {None: "model.onnx", "int8": "model.int8.onnx", "int8-block": "model.int8-block.2.onnx"}
+# what a graph outputs -> the suffix of its cache directory: an encoder's last hidden states, or
+# a token classifier's logits (the same checkpoint may be exported both ways)
+TASKS = {"hidden": "", "token-classification": "-tokens"}
 SOURCE_FILE = "source.json"  # what was exported, from where, with which versions
 KEYS_FILE = "keys.json"  # in cache_dir(): known_key's memo
 IDENTITIES_FILE = "identities.json"  # in cache_dir(): weights_identity's memo

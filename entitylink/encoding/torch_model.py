@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoModel, AutoModelForTokenClassification, AutoTokenizer
 
 from ..errors import ModelLoadError
 from .options import OFFLINE_DEFAULT
@@ -24,11 +24,13 @@ from .tokens import Tokens, pad_arrays
 __all__ = ["TorchModel", "load_checkpoint"]
 
 
-def load_checkpoint(model: str, location: str) -> tuple[Any, Any]:
-    """transformers' tokenizer and model of ``location`` (a directory or a hub name)."""
+def load_checkpoint(model: str, location: str, task: str = "hidden") -> tuple[Any, Any]:
+    """transformers' tokenizer and model of ``location`` (a directory or a hub name): the base
+    model, or with its token-classification head (``task="token-classification"``)."""
     try:
         tokenizer = AutoTokenizer.from_pretrained(location)
-        network = AutoModel.from_pretrained(location)
+        auto = AutoModelForTokenClassification if task == "token-classification" else AutoModel
+        network = auto.from_pretrained(location)
     except (OSError, ValueError) as exc:
         hub = (
             ""

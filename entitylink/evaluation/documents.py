@@ -128,6 +128,27 @@ def score(
     return Scores(Counts(*mention), Counts(*document))
 
 
+def span_counts(
+    found: Mapping[str, Sequence[tuple[int, int]]], gold: Mapping[str, Sequence[GoldSpan]]
+) -> Counts:
+    """Detection alone: predicted spans against every gold span (with or without an ID),
+    exact offsets, whatever concept is linked.
+
+    >>> span_counts({"d1": [(0, 5), (7, 9)]}, {"d1": [(0, 5, ("D1",)), (10, 12, ("-1",))]})
+    Counts(tp=1, fp=1, fn=1)
+    """
+    tp = fp = fn = 0
+    for doc in set(gold) | set(found):
+        expected = {(s, e) for s, e, _ in gold.get(doc, ())}
+        predicted = set(found.get(doc, ()))
+        tp, fp, fn = (
+            tp + len(predicted & expected),
+            fp + len(predicted - expected),
+            fn + len(expected - predicted),
+        )
+    return Counts(tp, fp, fn)
+
+
 def choose_threshold(
     documents: Sequence[Document],
     gold: Mapping[str, Sequence[GoldSpan]],

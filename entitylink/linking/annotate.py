@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Collection, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..records import Candidate
 from . import inputs
 from .abbreviations import find_abbreviations, short_form_spans
+from .bio import entity_type
 from .detectors import Detected, Detector, DictionaryDetector
 from .documents import Document, Span
 from .linker import STAGES as LINK_STAGES
@@ -65,7 +67,12 @@ class Annotator:
     abbreviations
         Find ``long form (SF)`` definitions per document (Schwartz & Hearst), link a short form
         through its long form, and take every later occurrence of a short form whose long form
-        holds a mention as a mention too.
+        holds a mention as a mention too (with that mention's label).
+    type_map
+        Typed linking (:mod:`.type_maps`): a span labelled with entity type ``T`` (its label read
+        by :func:`~.bio.entity_type`: ``B-Disease``, ``DISEASE`` are ``Disease``) is linked
+        among the concepts of ``type_map[T]`` only, inside the vector search; spans of other
+        labels are linked with ``types``.
     """
 
     def __init__(
@@ -78,6 +85,7 @@ class Annotator:
         types: Collection[str] | None = None,
         abbreviations: bool = True,
         batch_size: int = LINK_BATCH,
+        type_map: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         if detector is None:
             if linker is None:
@@ -90,6 +98,7 @@ class Annotator:
         self.threshold = inputs.score(threshold, "threshold")
         self.types = type_set(types)
         self.abbreviations = abbreviations
+        self.type_map = {entity_type(k): type_set(v) for k, v in (type_map or {}).items()}
 
     def annotate(
         self,
@@ -119,14 +128,17 @@ class Annotator:
             drafts = [
                 self._draft(t, found, carry) for t, found in zip(texts, detected, strict=True)
             ]
-        linked = self._link({draft[1] for _, found in drafts for draft in found}, times)
+        wanted = {
+            (linked, self._types_of(span[2])) for _, found in drafts for span, linked in found
+        }
+        linked = self._link(wanted, times)
         keep_nil = isinstance(self.detector, GivenSpans)
         documents = []
         for position, (text, (abbreviations, found)) in enumerate(zip(texts, drafts, strict=True)):
             made = [
-                Span(start, end, text[start:end], linked_text, linked[linked_text], label, source)
+                Span(start, end, text[start:end], linked_text, hits, label, source)
                 for (start, end, label, source), linked_text in found
-                if keep_nil or linked[linked_text]
+                if (hits := linked[(linked_text, self._types_of(label))]) or keep_nil
             ]
             doc_id = ids[position] if ids is not None else None
             documents.append(Document(text, tuple(made), doc_id, abbreviations))
@@ -154,28 +166,42 @@ class Annotator:
                 held = carry.held = held | carry.held
             for start, end, short in occurrences:
                 if short in held and not _overlaps(taken, start, end):
-                    drafts.append(((start, end, None, "abbreviation"), defined[short]))
+                    label = _label_within(text, defined[short], found)
+                    drafts.append(((start, end, label, "abbreviation"), defined[short]))
             drafts.sort(key=lambda draft: draft[0][:2])
         return tuple(defined.items()), drafts
 
-    def _link(self, unique: set[str], times: StageTimes | None) -> dict[str, tuple[Candidate, ...]]:
-        queries = sorted(unique)
-        if self.linker is None:
-            assert isinstance(self.detector, DictionaryDetector)
-            exact = (self.detector.exact(q) for q in queries)
-            return {
-                q: _filter(found, self.types)[: self.k]
-                for q, found in zip(queries, exact, strict=True)
-            }
-        results = self.linker.link(
-            queries,
-            self.k,
-            threshold=self.threshold,
-            types=self.types,
-            batch_size=self.batch_size,
-            times=times,
-        )
-        return {q: tuple(found) for q, found in zip(queries, results, strict=True)}
+    def _types_of(self, label: str | None) -> frozenset[str] | None:
+        """The concept types a span of this label is linked among (``types`` if unmapped)."""
+        if label is None or not self.type_map:
+            return self.types
+        return self.type_map.get(entity_type(label), self.types)
+
+    def _link(
+        self, wanted: set[tuple[str, frozenset[str] | None]], times: StageTimes | None
+    ) -> dict[tuple[str, frozenset[str] | None], tuple[Candidate, ...]]:
+        """Each distinct ``(text, types)`` linked: one linker call per set of types."""
+        groups: dict[frozenset[str] | None, list[str]] = defaultdict(list)
+        for text, types in sorted(wanted, key=lambda item: (item[0], sorted(item[1] or ()))):
+            groups[types].append(text)
+        linked: dict[tuple[str, frozenset[str] | None], tuple[Candidate, ...]] = {}
+        for types, queries in groups.items():
+            if self.linker is None:
+                assert isinstance(self.detector, DictionaryDetector)
+                exact = (self.detector.exact(q) for q in queries)
+                found = [_filter(hits, types)[: self.k] for hits in exact]
+            else:
+                results = self.linker.link(
+                    queries,
+                    self.k,
+                    threshold=self.threshold,
+                    types=types,
+                    batch_size=self.batch_size,
+                    times=times,
+                )
+                found = [tuple(hits) for hits in results]
+            linked.update(((q, types), hits) for q, hits in zip(queries, found, strict=True))
+        return linked
 
 
 def annotate(
@@ -197,6 +223,11 @@ def _filter(found: list[Candidate], types: frozenset[str] | None) -> tuple[Candi
     if types is None:
         return tuple(found)
     return tuple(c for c in found if not types.isdisjoint(c.types))
+
+
+def _label_within(text: str, long: str, found: list[Detected]) -> str | None:
+    """The label of the first detected span whose text is part of ``long`` (a long form)."""
+    return next((label for s, e, label in found if label and text[s:e] in long), None)
 
 
 def _held(

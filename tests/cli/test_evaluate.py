@@ -61,3 +61,40 @@ def test_evaluate_and_report_overwrite_only_when_asked_and_never_an_input(
     assert main(["report", str(report), "--markdown", str(table)]) == 0
     assert main(["report", str(report), "--markdown", str(table)]) == 1
     assert main(["report", str(report), "--markdown", str(table), "--overwrite"]) == 0
+
+
+def test_documents_task_scores_a_token_classifier_beside_the_dictionary(
+    tmp_path: Path, tiny_index: object, tiny_tagger_dir: Path
+) -> None:
+    """Rows (d) and (e) are added; (d) counts the detector's Disease spans on the test split
+    against every gold span."""
+    from entitylink.evaluation.benchmarks import load_benchmark
+    from entitylink.linking.model_detector import ModelDetector
+    from tests.paths import shared_path
+
+    shared_path("benchmarks", "ncbi-disease")
+    out = tmp_path / "docs"
+    argv = ["evaluate", "--task", "documents", "--benchmark", "ncbi-disease"]
+    argv += ["--index", str(tiny_index.path), "--out", str(out)]  # type: ignore[attr-defined]
+    assert (
+        main([*argv, "--detector", f"model:{tiny_tagger_dir}", "--type-map", "Disease=T047"]) == 0
+    )
+    report = json.loads(out.with_suffix(".json").read_text())
+    systems = report["systems"]
+    assert list(systems)[3:] == ["d. detector spans alone (any ID)", "e. detector + linker"]
+    test = load_benchmark("ncbi-disease", "test")
+    found = ModelDetector(tiny_tagger_dir, types={"Disease"}).detect_many(
+        list(test.documents.values())
+    )
+    alone = systems["d. detector spans alone (any ID)"]["mention"]
+    assert alone["tp"] + alone["fp"] == len(
+        {(d, s, e) for d, f in zip(test.documents, found, strict=True) for s, e, _ in f}
+    )
+    assert alone["tp"] + alone["fn"] == len({(m.doc_id, m.start, m.end) for m in test.mentions})
+    assert systems["d. detector spans alone (any ID)"]["document"] is None
+    assert "| d. detector spans alone (any ID) |" in out.with_suffix(".md").read_text()
+    alone_only = tmp_path / "alone"
+    argv = ["evaluate", "--task", "documents", "--benchmark", "ncbi-disease", "--split", "dev"]
+    assert main([*argv, "--detector", f"model:{tiny_tagger_dir}", "--out", str(alone_only)]) == 0
+    only = json.loads(alone_only.with_suffix(".json").read_text())
+    assert list(only["systems"]) == ["d. detector spans alone (any ID)"] and only["index"] is None

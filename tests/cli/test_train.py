@@ -67,3 +67,17 @@ def test_biosyn_takes_lr_and_defaults_to_biosyn_s(
     with pytest.raises(Stop):
         main([*argv, "--out", str(tmp_path / "m"), *given])
     assert seen["config"].learning_rate == expected
+
+
+def test_train_ner_refuses_an_occupied_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.paths import shared_path
+
+    shared_path("benchmarks", "ncbi-disease")
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["train-ner", "--benchmark", "ncbi-disease", "--out", str(tmp_path)]) == 1
+    assert "not a model written by entitylink train" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    with pytest.raises(SystemExit):
+        main(["train-ner", "--benchmark", "ncbi-disease-test", "--out", str(tmp_path)])

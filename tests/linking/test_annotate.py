@@ -100,3 +100,34 @@ def test_the_dictionary_baseline_needs_no_linker(tiny_index: ConceptIndex) -> No
 def test_types_filter(linker: Linker) -> None:
     (document,) = Annotator(linker, types={"T999"}).annotate(["a heart attack"])
     assert document.spans == ()
+
+
+def test_typed_linking_links_each_span_among_the_concepts_of_its_type(linker: Linker) -> None:
+    """A span labelled Chemical links to drugs (T121) only, one labelled B-DISEASE to disorders
+    (T047) only, whatever the encoder ranks first; an unmapped label links to anything."""
+    text = "semaglutide for asthma; remdesivir and Cushing syndrome"
+    words = ["semaglutide", "asthma", "remdesivir", "Cushing syndrome"]
+    where = [(text.index(w), text.index(w) + len(w)) for w in words]
+    labels = ["Chemical", "B-DISEASE", "Species", "Disease"]
+    spans = [[(s, e, label) for (s, e), label in zip(where, labels, strict=True)]]
+    type_map = {"Disease": {"T047"}, "Chemical": {"T121"}}
+    typed = Annotator(linker, GivenSpans(), k=50, type_map=type_map)
+    (document,) = typed.annotate([text], spans=spans)
+    kinds = [{t for c in span.candidates for t in c.types} for span in document.spans]
+    assert kinds[0] == {"T121"} and kinds[1] == {"T047"} and kinds[3] == {"T047"}
+    assert len(kinds[2]) > 1  # Species is not in the map: every type
+    # the same text linked twice under two types is two queries, each with its own answer
+    crossed = [[(where[1][0], where[1][1], "Chemical"), (where[1][0], where[1][1], "Disease")]]
+    (twice,) = typed.annotate([text], spans=crossed)
+    assert [{t for c in s.candidates for t in c.types} for s in twice.spans] == [
+        {"T121"},
+        {"T047"},
+    ]
+
+
+def test_an_abbreviation_takes_the_label_of_its_long_form() -> None:
+    from entitylink.linking.annotate import _label_within
+
+    text = "tamoxifen-induced hepatitis (TIH)"
+    assert _label_within(text, "tamoxifen-induced hepatitis", [(18, 27, "Disease")]) == "Disease"
+    assert _label_within(text, "tamoxifen-induced hepatitis", [(0, 4, None)]) is None

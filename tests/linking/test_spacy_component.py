@@ -155,3 +155,29 @@ def test_ents_without_an_entity_source_warn_once(
     with caplog.at_level("WARNING", logger="entitylink.linking.spacy_component"):
         ruled("Nothing here.")  # an entity source that found nothing: no warning
     assert not [r for r in caplog.records if "nothing set them" in r.getMessage()]
+
+
+def test_a_token_classifier_finds_the_entities(
+    tiny_index: ConceptIndex, tiny_tagger_dir: Path
+) -> None:
+    from entitylink.linking.model_detector import ModelDetector
+
+    nlp = spacy.blank("en")
+    config = {
+        "index": str(tiny_index.path),
+        "detector": f"model:{tiny_tagger_dir}",
+        "type_map": {"Disease": ["T047"]},
+    }
+    nlp.add_pipe("entitylink", config=config)
+    docs = list(nlp.pipe(TEXTS))
+    found = ModelDetector(tiny_tagger_dir).detect_many(TEXTS)
+    assert [
+        [(s.start_char, s.end_char, s.label_) for s in d.spans["entitylink"]] for d in docs
+    ] == found
+    for doc in docs:
+        for span in doc.spans["entitylink"]:
+            assert span._.kb_ents and (
+                span.label_ != "Disease" or all(c["types"] == ["T047"] for c in span._.entitylink)
+            )
+    with pytest.raises(ValueError, match="model:DIR"):
+        nlp.add_pipe("entitylink", name="bad", config={"index": "x", "detector": "spacy"})

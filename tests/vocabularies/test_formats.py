@@ -164,7 +164,7 @@ def test_option_a_format_does_not_take(write: Write) -> None:
     with pytest.raises(ValueError) as exc:
         read_vocabulary(mesh, sabs=["MSH"])  # raised at the call, not on iteration
     assert type(exc.value) is ValueError
-    assert str(exc.value) == "format 'mesh' takes no option sabs; its options: source"
+    assert str(exc.value) == "format 'mesh' takes no option sabs; its options: descriptors, source"
     with pytest.raises(ValueError, match=r"format 'rrf' takes no option synonym_scopes; its "):
         read_vocabulary(SAMPLES / "MRCONSO.RRF", synonym_scopes=["EXACT"])
     with pytest.raises(

@@ -142,7 +142,8 @@ def test_mesh_descriptors_and_supplementary_concepts(write: Write) -> None:
             source="MSH",
         ),
     ]
-    # Supplementary records: the mapped descriptor (4th field) is not a type.
+    # Supplementary records: the mapped descriptor (4th field) is not a type; its types would
+    # be, but the descriptor file beside them lacks D001561 and D061389.
     assert list(read_vocabulary(supplementary)) == [
         Concept(
             "C000002",
@@ -152,6 +153,25 @@ def test_mesh_descriptors_and_supplementary_concepts(write: Write) -> None:
         ),
         Concept("C000006", "insulin, neutral", aliases=("neutral insulin",), source="MSH"),
     ]
+
+
+def test_supplementary_concepts_get_the_types_of_their_descriptors(
+    write: Write, caplog: pytest.LogCaptureFixture
+) -> None:
+    insulin = "D061389\tInsulin, Regular, Human\t\tD06.472.699.587.200.500.825|D12.644.548"
+    descriptors = write("mesh_id_label_mappings.tsv", lines(*MESH_DESCRIPTOR_LINES, insulin))
+    two = "C000010\tboth\t\tD001241,D061389"  # two descriptors joined by a comma
+    supplementary = write("mesh_supp_id_label_mappings.tsv", lines(*MESH_SUPPLEMENTARY_LINES, two))
+    with caplog.at_level("INFO", logger="entitylink.vocabularies"):
+        concepts = {c.concept_id: c.types for c in read_vocabulary(supplementary)}
+    assert concepts == {"C000002": (), "C000006": ("D06", "D12"), "C000010": ("D02", "D06", "D12")}
+    assert "2 of 3 supplementary concepts mapped to descriptors got their types" in caplog.text
+    elsewhere = write("other/scr.tsv", lines(*MESH_SUPPLEMENTARY_LINES))
+    with caplog.at_level("WARNING", logger="entitylink.vocabularies"):
+        assert all(not c.types for c in read_vocabulary(elsewhere))
+    assert "no MeSH descriptor file" in caplog.text
+    named = read_vocabulary(elsewhere, descriptors=descriptors)
+    assert [c.types for c in named] == [(), ("D06", "D12")]
 
 
 PECTUS_DEF = (
