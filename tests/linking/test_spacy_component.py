@@ -171,9 +171,12 @@ def test_a_token_classifier_finds_the_entities(
     nlp.add_pipe("entitylink", config=config)
     docs = list(nlp.pipe(TEXTS))
     found = ModelDetector(tiny_tagger_dir).detect_many(TEXTS)
-    assert [
-        [(s.start_char, s.end_char, s.label_) for s in d.spans["entitylink"]] for d in docs
-    ] == found
+    for doc, detected in zip(docs, found, strict=True):
+        got = {(s.start_char, s.end_char, s.label_) for s in doc.spans["entitylink"]}
+        assert set(detected) <= got
+        # the component adds the short forms of detected long forms ("Myocardial infarction
+        # (MI)"): the tiny tagger's random weights may or may not tag "MI" itself
+        assert all(doc.text[start:end] == "MI" for start, end, _ in got - set(detected))
     for doc in docs:
         for span in doc.spans["entitylink"]:
             assert span._.kb_ents and (
