@@ -21,11 +21,8 @@ This module imports neither torch nor transformers: the backends do, when made.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
+from .memory import release_free_memory
 from .models import CONFIG_FILE, KNOWN_POOLING, packaged_model_dir, resolve_model, saved_pooling
 from .options import (
     BACKENDS,
@@ -46,13 +44,9 @@ from .options import (
     SAPBERT,
 )
 from .threads import threads_for
-from .tokens import pad_arrays
+from .tokens import pad_arrays, text_key
 
 logger = logging.getLogger(__name__)
-
-# what BERT's tokenizer reads as a space (tab, newline, carriage return, Unicode space
-# separators; other control characters it deletes, so they are not spaces here)
-_SPACES = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 __all__ = [
     "BACKENDS",
@@ -299,28 +293,6 @@ class Encoder:
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             vectors = vectors / np.maximum(norms, 1e-12)
         return vectors
-
-
-def text_key(text: str, lowercase: bool) -> str:
-    """:meth:`Encoder.key` of an encoder that lower-cases or not (an index's manifest says)."""
-    return _SPACES.sub(" ", text.lower() if lowercase else text).strip(" ")
-
-
-def release_free_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). After a batch of 424 MEDIC mentions the activations' freed memory stayed in
-    the process: 13 MB against 28 MB without, for 1-2 ms a call (too dear per mention)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
 
 
 def _batches(

@@ -10,6 +10,7 @@ The same ``tokenizer.json`` that transformers' fast tokenizer runs, so the IDs a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from numpy.typing import NDArray
 from ..errors import ModelLoadError
 
 TOKENIZER_FILE = "tokenizer.json"
+# what BERT's tokenizer reads as a space (tab, newline, carriage return, Unicode space
+# separators; other control characters it deletes, so they are not spaces here)
+_SPACES = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
 class Tokens:
@@ -71,3 +75,8 @@ def pad_arrays(
         ids[i, : len(row)] = row
         mask[i, : len(row)] = 1
     return ids, mask
+
+
+def text_key(text: str, lowercase: bool) -> str:
+    """:meth:`Encoder.key` of an encoder that lower-cases or not (an index's manifest says)."""
+    return _SPACES.sub(" ", text.lower() if lowercase else text).strip(" ")

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..encoding.encoder import Encoder, text_key
+from ..encoding.encoder import Encoder
+from ..encoding.tokens import text_key
 from ..errors import IndexFormatError, VocabularyError
 from ..files import writing
 from ..records import Concept
