@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -95,15 +96,17 @@ class ConceptStore:
         return cls(path, readonly=False)
 
     def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use (and again in a forked child: a
+        connection must not cross a fork)."""
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
+        if connection is None or self._local.pid != os.getpid():
             if self.readonly:
                 uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
                 connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
                 connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             else:
                 connection = sqlite3.connect(self.path, check_same_thread=False)
-            self._local.connection = connection
+            self._local.connection, self._local.pid = connection, os.getpid()
             with self._lock:
                 self._opened.append(connection)
         return connection

@@ -127,3 +127,20 @@ def test_the_vocabulary_hash_is_that_of_the_concepts_asdict_json() -> None:
         _hash_concept(fast, concept)
         reference.update(json.dumps(asdict(concept), ensure_ascii=False).encode() + b"\n")
     assert fast.hexdigest() == reference.hexdigest()
+
+
+def test_a_forked_child_opens_its_own_connection(tiny_index: ConceptIndex) -> None:
+    """A connection must not cross a fork (Ray, Spark and service workers fork)."""
+    import os
+
+    store = tiny_index.store
+    parent = store._connection()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a new connection, and it reads
+        ok = store._connection() is not parent and store.lookup([0])[0].row == 0
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert store._connection() is parent  # the parent keeps its own
