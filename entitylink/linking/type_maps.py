@@ -3,8 +3,8 @@
 >>> type_map = parse_type_map(["mesh"])
 >>> sorted(type_map["Chemical"])[:3], "C10" in type_map["Disease"], "F03" in type_map["Disease"]
 (['D01', 'D02', 'D03'], True, True)
->>> parse_type_map(["B-Disease=C04,C10", "chemical=D02"])
-{'Disease': frozenset({'C04', 'C10'}), 'Chemical': frozenset({'D02'})}
+>>> {k: sorted(v) for k, v in parse_type_map(["B-Disease=C04,C10", "chemical=D02"]).items()}
+{'Disease': ['C04', 'C10'], 'Chemical': ['D02']}
 
 A detector labels its spans with entity types (:func:`~entitylink.linking.bio.entity_type`:
 ``Disease``, ``Chemical``...). With a type map, the :class:`~.annotate.Annotator` links a span
