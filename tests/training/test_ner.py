@@ -55,6 +55,9 @@ def test_score_spans_counts_exact_span_and_type() -> None:
     scores = score_spans(gold, found)
     assert scores["all"] == scores["bc5cdr"]
     assert (scores["all"]["tp"], scores["all"]["fp"], scores["all"]["fn"]) == (1, 1, 1)
+    ncbi = [document("ncbi-disease", 0, TEXTS[0], {"anosmia": "Disease"})]
+    scores = score_spans(ncbi, [[(0, 7, "Disease"), (12, 20, "Chemical")]])  # NCBI: no chemicals
+    assert (scores["all"]["tp"], scores["all"]["fp"], scores["all"]["fn"]) == (1, 0, 0)
 
 
 def test_training_keeps_the_best_dev_epoch_resumes_and_loads(
