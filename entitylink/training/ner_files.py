@@ -15,7 +15,7 @@ import torch
 
 from ..files import writing
 from ..linking.model_detector import NER_CONFIG_FILE
-from .train import CHECKPOINT, STATE_FILE
+from .train import CHECKPOINT, STATE_FILE, replace_checkpoint
 
 __all__ = ["cut_log", "save_checkpoint", "save_model"]
 
@@ -51,11 +51,7 @@ def save_checkpoint(
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
-    old = out / CHECKPOINT
-    if old.exists():
-        old.rename(out / ".checkpoint-old")
-    temporary.rename(old)
-    shutil.rmtree(out / ".checkpoint-old", ignore_errors=True)
+    replace_checkpoint(temporary, out)
 
 
 def cut_log(path: Path, step: int) -> None:

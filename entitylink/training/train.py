@@ -271,11 +271,7 @@ def _save_checkpoint(
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
-    old = out / CHECKPOINT
-    if old.exists():
-        old.rename(out / ".checkpoint-old")
-    temporary.rename(old)
-    shutil.rmtree(out / ".checkpoint-old", ignore_errors=True)
+    replace_checkpoint(temporary, out)
     logger.debug("checkpoint at step %d", step)
 
 
@@ -334,3 +330,13 @@ def plot_loss(log_file: str | Path, path: str | Path, window: int = 20) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def replace_checkpoint(temporary: Path, out: Path) -> None:
+    """Put the complete checkpoint directory ``temporary`` at ``out/checkpoint``: the old one
+    is moved aside first and removed last, so a crash leaves one whole checkpoint."""
+    old = out / CHECKPOINT
+    if old.exists():
+        old.rename(out / ".checkpoint-old")
+    temporary.rename(old)
+    shutil.rmtree(out / ".checkpoint-old", ignore_errors=True)
