@@ -29,6 +29,7 @@ import json
 import os
 import resource
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,6 @@ from entitylink.linking.formats import read_documents
 from entitylink.linking.model_detector import ModelDetector
 from entitylink.linking.thresholds import nil_threshold
 from entitylink.linking.type_maps import parse_type_map
-
-QUERY_SOURCES = ("from_index", "from_cache", "encoded")
 
 
 def _run(annotator: Annotator, texts: list[str]) -> tuple[float, int, dict[str, float]]:
@@ -104,8 +103,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             seconds, found, split = _run(annotator, texts[start : start + args.batch])
             total, spans = total + seconds, spans + found
             stages = {k: stages[k] + split[k] for k in stages}
-        after = linker.queries.counts
-        sources = {n: getattr(after, n) - getattr(before, n) for n in QUERY_SOURCES}
+        after = asdict(linker.queries.counts)
+        sources = {source: n - asdict(before)[source] for source, n in after.items()}
         runs.append((total, spans, stages, sources))
     total, spans, stages, sources = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     result: dict[str, Any] = {

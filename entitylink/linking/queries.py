@@ -65,12 +65,12 @@ class QueryVectors:
         self.from_index = from_index and _index_has_vectors(encoder, index)
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
-        self._counts = [0, 0, 0]  # from_index, from_cache, encoded
+        self._counts = dict.fromkeys(("from_index", "from_cache", "encoded"), 0)
 
     @property
     def counts(self) -> QueryCounts:
         with self._lock:
-            return QueryCounts(*self._counts)
+            return QueryCounts(**self._counts)
 
     def __len__(self) -> int:
         """Vectors in the cache now."""
@@ -111,7 +111,7 @@ class QueryVectors:
                 else:
                     self._cache.move_to_end(key)
                     out[i] = vector
-            self._counts[1] += len(keys) - len(todo)
+            self._counts["from_cache"] += len(keys) - len(todo)
         return todo
 
     def _from_index(self, keys: list[str], todo: list[int], out: NDArray[np.float32]) -> list[int]:
@@ -123,13 +123,13 @@ class QueryVectors:
                 np.array([rows[keys[i]] for i in found], dtype=np.int64)
             )
         with self._lock:
-            self._counts[0] += len(found)
+            self._counts["from_index"] += len(found)
         return [i for i in todo if keys[i] not in rows]
 
     def _remember(self, vectors: dict[str, NDArray[np.float32]], repeated: int) -> None:
         with self._lock:
-            self._counts[1] += repeated
-            self._counts[2] += len(vectors)
+            self._counts["from_cache"] += repeated
+            self._counts["encoded"] += len(vectors)
             if not self.cache_size:
                 return
             for key, vector in vectors.items():
