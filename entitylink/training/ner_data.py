@@ -80,7 +80,8 @@ def ner_documents(corpora: Iterable[str], split: str) -> list[NerDocument]:
     """The documents of ``split`` of each corpus, their mentions of the corpus's types."""
     found: list[NerDocument] = []
     for name in corpora:
-        path = data_root() / corpus_file(name, split)
+        relative = corpus_file(name, split)  # refuses the test split before any data is looked for
+        path = data_root() / relative
         bench = read_pubtator(path)
         by_doc: dict[str, list[TypedSpan]] = {doc: [] for doc in bench.documents}
         for m in bench.mentions:
